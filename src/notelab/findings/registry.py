@@ -1,0 +1,70 @@
+"""The registered findings: a new note is one module here plus one line in ``_MODULES``."""
+
+from __future__ import annotations
+
+import importlib
+import traceback
+from collections.abc import Callable
+from time import perf_counter
+
+from notelab._util import InputError
+from notelab.findings.model import Finding
+
+Scale = str
+SCALES = ("quick", "full")
+
+# note number -> (module, title); the module has ``run(scale, seed) -> Finding``.
+_MODULES: dict[int, tuple[str, str]] = {
+    6: ("notelab.findings.note06_steps", "Epoch, batch size, step"),
+    10: ("notelab.findings.note10_ascii", "ASCII table and string comparison"),
+}
+
+
+def known_notes() -> list[int]:
+    """The note numbers that have a finding, in order."""
+    return sorted(_MODULES)
+
+
+def note_title(note: int) -> str:
+    """The title of a registered note."""
+    return _MODULES[note][1]
+
+
+def parse_notes(spec: str | None) -> list[int]:
+    """Turn ``"6,10"`` into ``[6, 10]``; ``None`` or ``"all"`` means every note.
+
+    Examples
+    --------
+    >>> parse_notes("10, 6")
+    [6, 10]
+    """
+    known = known_notes()
+    if spec is None or spec.strip().lower() in ("", "all"):
+        return known
+    notes = []
+    for part in spec.split(","):
+        text = part.strip()
+        if not text.isdigit() or int(text) not in _MODULES:
+            raise InputError(
+                f"note numbers from {', '.join(map(str, known))}",
+                repr(text),
+                "pass --notes as a comma-separated list, e.g. --notes 6,10",
+            )
+        notes.append(int(text))
+    return sorted(set(notes))
+
+
+def runner(note: int) -> Callable[..., Finding]:
+    """The ``run`` function of a note's finding module."""
+    return importlib.import_module(_MODULES[note][0]).run
+
+
+def run_finding(note: int, scale: Scale = "quick", seed: int = 0) -> Finding:
+    """Run one finding; an exception becomes a finding with ``error`` set, never a crash."""
+    start = perf_counter()
+    try:
+        finding = runner(note)(scale=scale, seed=seed)
+    except Exception:  # a broken finding must not sink the report
+        finding = Finding(note=note, title=note_title(note), error=traceback.format_exc())
+    finding.seconds = perf_counter() - start
+    return finding
