@@ -10,6 +10,7 @@ import click
 from notelab import __version__
 from notelab._util import InputError
 from notelab.cli.ascii_cmd import ascii_command
+from notelab.cli.dedup_cmd import dedup_group, similarity_command
 from notelab.cli.report_cmd import report_command
 from notelab.cli.steps_cmd import steps_command
 
@@ -33,6 +34,8 @@ def cli(debug: bool) -> None:
 cli.add_command(report_command)
 cli.add_command(ascii_command)
 cli.add_command(steps_command)
+cli.add_command(dedup_group)
+cli.add_command(similarity_command)
 
 
 def main(argv: list[str] | None = None) -> None:

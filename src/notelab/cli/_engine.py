@@ -1,0 +1,71 @@
+"""Engine options shared by commands that can run on Dask: local, a local cluster or a scheduler."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+import click
+
+from notelab._util import InputError
+
+ENGINES = ("local", "dask")
+
+
+def engine_options(function):
+    """Add --engine, --workers and --scheduler to a command."""
+    function = click.option(
+        "--scheduler", metavar="ADDR", help="Join an existing Dask scheduler, e.g. tcp://host:8786."
+    )(function)
+    function = click.option(
+        "--workers",
+        type=int,
+        default=None,
+        help="Start a local Dask cluster of N worker processes.",
+    )(function)
+    return click.option(
+        "--engine",
+        type=click.Choice(ENGINES),
+        default="local",
+        show_default=True,
+        help="local: numpy/numba on this machine; dask: a Dask cluster.",
+    )(function)
+
+
+@contextlib.contextmanager
+def dask_client(workers: int | None, scheduler: str | None) -> Iterator[Any]:
+    """A Dask client: to ``scheduler`` when given, else to a local cluster of ``workers``."""
+    from distributed import Client, LocalCluster
+
+    if workers is not None and workers < 1:
+        raise InputError("--workers as a positive integer", repr(workers), "e.g. --workers 2")
+    if scheduler:
+        try:
+            client = Client(scheduler, timeout=10)
+        except OSError as error:
+            raise InputError(
+                "a reachable Dask scheduler",
+                repr(scheduler),
+                f"start one with `dask scheduler` ({error})",
+            ) from None
+        with client:
+            yield client
+        return
+    with (
+        LocalCluster(
+            n_workers=workers or 2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client
+
+
+def check_engine(engine: str, workers: int | None, scheduler: str | None) -> None:
+    """--workers and --scheduler only make sense with --engine dask, and not together."""
+    if engine == "local" and (workers or scheduler):
+        raise InputError(
+            "--engine dask with --workers or --scheduler", f"--engine {engine}", "add --engine dask"
+        )
+    if workers and scheduler:
+        raise InputError("one of --workers or --scheduler", "both", "pass only one")
