@@ -16,6 +16,8 @@ SCALES = ("quick", "full")
 # note number -> (module, title); the module has ``run(scale, seed) -> Finding``.
 _MODULES: dict[int, tuple[str, str]] = {
     6: ("notelab.findings.note06_steps", "Epoch, batch size, step"),
+    8: ("notelab.findings.note08_lsh", "Locality-sensitive hashing"),
+    9: ("notelab.findings.note09_minhash", "MinHash"),
     10: ("notelab.findings.note10_ascii", "ASCII table and string comparison"),
 }
 

@@ -1,8 +1,9 @@
-"""Numba kernels: shingle hashing, MinHash signatures, band keys, pair generation, set Jaccard.
+r"""Numba kernels: shingle hashing, MinHash signatures, band keys, pair generation, set Jaccard.
 
-Documents arrive as one flat ``uint32`` array of code points with ``offsets`` (CSR layout):
-document ``i`` is ``codes[offsets[i]:offsets[i + 1]]``. In word mode the codes are the
-document's tokens joined by single spaces; in char mode the whitespace-collapsed text.
+Documents arrive as one flat ``uint8`` array of the UTF-8 bytes of the normalised text (NFC,
+lower case) with ``offsets`` (CSR layout): document ``i`` is ``data[offsets[i]:offsets[i+1]]``.
+Tokenising happens here, with look-up tables of Python's own ``\w`` (``str.isalnum()`` or
+``_``) and ``\s`` (``str.isspace()``) over every code point.
 """
 
 from __future__ import annotations
@@ -32,29 +33,79 @@ def _combine(h, value):
 
 
 @nb.njit(cache=True)
-def _token_hashes(codes):
-    """FNV-1a of each space-separated token of one document, then mixed."""
-    count = 0
+def _token_hashes(codes, is_word):
+    """FNV-1a of each run of word characters (Python's ``\\w+``), then mixed."""
     n = codes.shape[0]
+    count = 0
+    inside = False
     for i in range(n):
-        if codes[i] != SPACE and (i == 0 or codes[i - 1] == SPACE):
+        word = is_word[codes[i]]
+        if word and not inside:
             count += 1
+        inside = word
     out = np.empty(count, np.uint64)
     k = -1
     h = _FNV_OFFSET
+    inside = False
     for i in range(n):
         c = codes[i]
-        if c == SPACE:
-            continue
-        if i == 0 or codes[i - 1] == SPACE:
-            if k >= 0:
+        if not is_word[c]:
+            if inside:
                 out[k] = _mix(h)
+            inside = False
+            continue
+        if not inside:
             k += 1
             h = _FNV_OFFSET
+            inside = True
         h = (h ^ np.uint64(c)) * _FNV_PRIME
-    if k >= 0:
+    if inside:
         out[k] = _mix(h)
     return out
+
+
+@nb.njit(cache=True)
+def _char_hashes(codes, is_space):
+    """Hashes of the whitespace-collapsed, trimmed text's characters (runs become one space)."""
+    out = np.empty(codes.shape[0], np.uint64)
+    k = 0
+    pending_space = False
+    for i in range(codes.shape[0]):
+        c = codes[i]
+        if is_space[c]:
+            pending_space = k > 0
+            continue
+        if pending_space:
+            out[k] = _mix(np.uint64(32) + _GOLDEN)
+            k += 1
+            pending_space = False
+        out[k] = _mix(np.uint64(c) + _GOLDEN)
+        k += 1
+    return out[:k]
+
+
+@nb.njit(cache=True)
+def _decode_utf8(data):
+    """Code points of valid UTF-8 bytes (as Python's encoder writes them)."""
+    out = np.empty(data.shape[0], np.uint32)
+    i = k = 0
+    n = data.shape[0]
+    while i < n:
+        b = np.uint32(data[i])
+        if b < 0x80:
+            c, width = b, 1
+        elif b < 0xE0:
+            c, width = b & np.uint32(0x1F), 2
+        elif b < 0xF0:
+            c, width = b & np.uint32(0x0F), 3
+        else:
+            c, width = b & np.uint32(0x07), 4
+        for j in range(1, width):
+            c = (c << np.uint32(6)) | (np.uint32(data[i + j]) & np.uint32(0x3F))
+        out[k] = c
+        k += 1
+        i += width
+    return out[:k]
 
 
 @nb.njit(cache=True)
@@ -74,23 +125,21 @@ def _gram_hashes(units, ngram):
 
 
 @nb.njit(cache=True)
-def _doc_shingles(codes, ngram, word_mode):
+def _doc_shingles(codes, ngram, word_mode, is_word, is_space):
     if word_mode:
-        return _gram_hashes(_token_hashes(codes), ngram)
-    units = np.empty(codes.shape[0], np.uint64)
-    for i in range(codes.shape[0]):
-        units[i] = _mix(np.uint64(codes[i]) + _GOLDEN)
-    return _gram_hashes(units, ngram)
+        return _gram_hashes(_token_hashes(codes, is_word), ngram)
+    return _gram_hashes(_char_hashes(codes, is_space), ngram)
 
 
 @nb.njit(parallel=True, cache=True)
-def shingle_sets(codes, offsets, ngram, word_mode):
+def shingle_sets(data, offsets, ngram, word_mode, is_word, is_space):
     """Sorted unique shingle hashes of every document, as (values, offsets) in CSR layout."""
     n_docs = offsets.shape[0] - 1
     per_doc = [np.empty(0, np.uint64) for _ in range(n_docs)]
     sizes = np.zeros(n_docs + 1, np.int64)
     for d in nb.prange(n_docs):
-        hashes = np.unique(_doc_shingles(codes[offsets[d] : offsets[d + 1]], ngram, word_mode))
+        doc = _decode_utf8(data[offsets[d] : offsets[d + 1]])
+        hashes = np.unique(_doc_shingles(doc, ngram, word_mode, is_word, is_space))
         per_doc[d] = hashes
         sizes[d + 1] = hashes.shape[0]
     out_offsets = np.cumsum(sizes)
