@@ -11,6 +11,7 @@ from notelab import __version__
 from notelab._util import InputError
 from notelab.cli.ascii_cmd import ascii_command
 from notelab.cli.dedup_cmd import dedup_group, similarity_command
+from notelab.cli.gmm_cmd import gmm_group
 from notelab.cli.report_cmd import report_command
 from notelab.cli.steps_cmd import steps_command
 
@@ -36,6 +37,7 @@ cli.add_command(ascii_command)
 cli.add_command(steps_command)
 cli.add_command(dedup_group)
 cli.add_command(similarity_command)
+cli.add_command(gmm_group)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,112 @@
+"""Fused EM passes in numba: per row, the log-densities, the responsibilities and the sufficient
+statistics, with no (n, k) temporaries; row blocks run in parallel on every core."""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+_HALF_LOG_2PI = 0.5 * np.log(2 * np.pi)
+
+
+@nb.njit(inline="always")
+def _normalise(logp, resp):
+    """Responsibilities from log-probabilities; return the row's log-likelihood."""
+    top = logp[0]
+    for j in range(1, logp.shape[0]):
+        top = max(top, logp[j])
+    s = 0.0
+    for j in range(logp.shape[0]):
+        resp[j] = np.exp(logp[j] - top)
+        s += resp[j]
+    inverse = 1.0 / s
+    for j in range(logp.shape[0]):
+        resp[j] *= inverse
+    return top + np.log(s)
+
+
+def blocks_for(n: int) -> int:
+    """Row blocks for a pass: a few per thread, none tiny."""
+    return max(1, min(n // 256, 8 * nb.get_num_threads()))
+
+
+@nb.njit(parallel=True, cache=True, fastmath=True)
+def pass_diag(X, shift, means, precisions, const, blocks):
+    """One EM pass for diagonal (and spherical, and 1-D) covariances.
+
+    ``precisions`` is (k, d); ``const[j]`` = log w_j + log det_j - d/2 log 2 pi.
+    """
+    n, d = X.shape
+    k = means.shape[0]
+    nk = np.zeros((blocks, k))
+    sx = np.zeros((blocks, k, d))
+    sxx = np.zeros((blocks, k, d))
+    loglik = np.zeros(blocks)
+    step = (n + blocks - 1) // blocks
+    for b in nb.prange(blocks):
+        x = np.empty(d)
+        logp = np.empty(k)
+        resp = np.empty(k)
+        for i in range(b * step, min(n, (b + 1) * step)):
+            for t in range(d):
+                x[t] = X[i, t] - shift[t]
+            for j in range(k):
+                q = 0.0
+                for t in range(d):
+                    diff = x[t] - means[j, t]
+                    q += diff * diff * precisions[j, t]
+                logp[j] = const[j] - 0.5 * q
+            loglik[b] += _normalise(logp, resp)
+            for j in range(k):
+                r = resp[j]
+                nk[b, j] += r
+                for t in range(d):
+                    rx = r * x[t]
+                    sx[b, j, t] += rx
+                    sxx[b, j, t] += rx * x[t]
+    return nk.sum(axis=0), sx.sum(axis=0), sxx.sum(axis=0), loglik.sum()
+
+
+@nb.njit(parallel=True, cache=True, fastmath=True)
+def pass_full(X, shift, quad, linear, offset, const, rows_i, cols_j, blocks):
+    """One EM pass for full covariances, by the pairwise products of each row.
+
+    With ``xx[m] = x[rows_i[m]] * x[cols_j[m]]`` over the upper triangle, the Mahalanobis
+    term of component j is ``quad[j] . xx - 2 linear[j] . x + offset[j]`` (``quad`` holds
+    the precision's upper triangle with off-diagonals doubled, ``linear`` = P mean,
+    ``offset`` = mean' P mean). The same ``xx`` feeds sum r x x^T, so every inner loop is a
+    contiguous dot product or update.
+    """
+    n, d = X.shape
+    k, pairs = quad.shape
+    nk = np.zeros((blocks, k))
+    sx = np.zeros((blocks, k, d))
+    sxx = np.zeros((blocks, k, pairs))
+    loglik = np.zeros(blocks)
+    step = (n + blocks - 1) // blocks
+    for b in nb.prange(blocks):
+        x = np.empty(d)
+        xx = np.empty(pairs)
+        logp = np.empty(k)
+        resp = np.empty(k)
+        for i in range(b * step, min(n, (b + 1) * step)):
+            for t in range(d):
+                x[t] = X[i, t] - shift[t]
+            for m in range(pairs):
+                xx[m] = x[rows_i[m]] * x[cols_j[m]]
+            for j in range(k):
+                q = offset[j]
+                for m in range(pairs):
+                    q += quad[j, m] * xx[m]
+                for t in range(d):
+                    q -= 2.0 * linear[j, t] * x[t]
+                logp[j] = const[j] - 0.5 * q
+            loglik[b] += _normalise(logp, resp)
+            for j in range(k):
+                r = resp[j]
+                nk[b, j] += r
+                for t in range(d):
+                    sx[b, j, t] += r * x[t]
+                for m in range(pairs):
+                    sxx[b, j, m] += r * xx[m]
+    return nk.sum(axis=0), sx.sum(axis=0), sxx.sum(axis=0), loglik.sum()
