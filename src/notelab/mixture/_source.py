@@ -63,10 +63,10 @@ class NpyFileSource:
                 yield np.fromfile(handle, dtype=self.dtype, count=count).reshape(-1, d)
 
     def sample(self, size: int, rng: np.random.RandomState) -> np.ndarray:
-        n, d = self.shape
-        picks = np.sort(rng.choice(n, min(size, n), replace=False))
-        memory = np.load(self.path, mmap_mode="r").reshape(n, d)
-        return np.asarray(memory[picks])
+        """About ``size`` random rows, gathered in one chunked pass (memory stays bounded)."""
+        share = min(1.0, size / self.shape[0])
+        rows = chunk_rows(self)
+        return np.concatenate([c[rng.random_sample(len(c)) < share] for c in self.chunks(rows)])
 
 
 def chunk_rows(source, chunk_bytes: int = DEFAULT_CHUNK_BYTES, k: int = 1) -> int:
