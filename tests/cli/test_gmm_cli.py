@@ -11,7 +11,11 @@ def table(tmp_path):
     rng = np.random.default_rng(0)
     X = np.concatenate([rng.normal(0, 1, (200, 2)), rng.normal(6, 1, (200, 2))])
     frame = pd.DataFrame({"a": X[:, 0], "b": X[:, 1], "label": ["x"] * 400})
-    paths = {"csv": tmp_path / "t.csv", "parquet": tmp_path / "t.parquet", "npy": tmp_path / "t.npy"}
+    paths = {
+        "csv": tmp_path / "t.csv",
+        "parquet": tmp_path / "t.parquet",
+        "npy": tmp_path / "t.npy",
+    }
     frame.to_csv(paths["csv"], index=False)
     frame.to_parquet(paths["parquet"])
     np.save(paths["npy"], X)
@@ -27,7 +31,8 @@ def test_fit_matches_sklearn(table, kind, tmp_path):
     reference = SklearnGM(2, random_state=0).fit(X)
     assert data["columns"] in (["a", "b"], ["x0", "x1"])
     assert np.sort(np.array(data["means"])[:, 0]) == pytest.approx(
-        np.sort(reference.means_[:, 0]), abs=1e-6)
+        np.sort(reference.means_[:, 0]), abs=1e-6
+    )
     assert data["log_likelihood_per_row"] == pytest.approx(reference.score(X), abs=1e-6)
     assert data["bic"] == pytest.approx(reference.bic(X), rel=1e-6)
 
@@ -35,8 +40,22 @@ def test_fit_matches_sklearn(table, kind, tmp_path):
 def test_assign_plot_and_auto_k(table, tmp_path):
     _, paths = table
     assign, plot = tmp_path / "assign.csv", tmp_path / "fit.png"
-    result = run_cli("gmm", "fit", str(paths["csv"]), "--columns", "a,b", "--k", "auto",
-                     "--k-max", "4", "--assign", str(assign), "--plot", str(plot), "--json")
+    result = run_cli(
+        "gmm",
+        "fit",
+        str(paths["csv"]),
+        "--columns",
+        "a,b",
+        "--k",
+        "auto",
+        "--k-max",
+        "4",
+        "--assign",
+        str(assign),
+        "--plot",
+        str(plot),
+        "--json",
+    )
     assert result.code == 0, result.stderr
     data = result.json()
     assert data["n_components"] == 2 and len(data["selection"]) == 4
@@ -49,19 +68,22 @@ def test_assign_plot_and_auto_k(table, tmp_path):
 def test_dask_engine_same_fit(table):
     _, paths = table
     local = run_cli("gmm", "fit", str(paths["npy"]), "--k", "2", "--json").json()
-    remote = run_cli("gmm", "fit", str(paths["npy"]), "--k", "2", "--json", "--engine", "dask",
-                     "--workers", "1")
+    remote = run_cli(
+        "gmm", "fit", str(paths["npy"]), "--k", "2", "--json", "--engine", "dask", "--workers", "1"
+    )
     assert remote.code == 0, remote.stderr
     assert remote.json()["log_likelihood"] == pytest.approx(local["log_likelihood"], rel=1e-3)
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
-    [(["--columns", "label"], "non-numeric ['label']"),
-     (["--columns", "zzz"], "expected columns from"),
-     (["--k", "0"], "--k as a positive integer"),
-     (["--k", "500"], "at least n_components=500"),
-     (["--covariance", "round"], "Invalid value")],
+    [
+        (["--columns", "label"], "non-numeric ['label']"),
+        (["--columns", "zzz"], "expected columns from"),
+        (["--k", "0"], "--k as a positive integer"),
+        (["--k", "500"], "at least n_components=500"),
+        (["--covariance", "round"], "Invalid value"),
+    ],
 )
 def test_bad_input_exit_2(table, args, message):
     _, paths = table
