@@ -10,6 +10,7 @@ import click
 from notelab import __version__
 from notelab._util import InputError
 from notelab.cli.ascii_cmd import ascii_command
+from notelab.cli.batch_size_cmd import batch_size_command
 from notelab.cli.dedup_cmd import dedup_group, similarity_command
 from notelab.cli.gmm_cmd import gmm_group
 from notelab.cli.report_cmd import report_command
@@ -38,6 +39,7 @@ cli.add_command(steps_command)
 cli.add_command(dedup_group)
 cli.add_command(similarity_command)
 cli.add_command(gmm_group)
+cli.add_command(batch_size_command)
 
 
 def main(argv: list[str] | None = None) -> None:

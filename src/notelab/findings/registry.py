@@ -15,6 +15,7 @@ SCALES = ("quick", "full")
 
 # note number -> (module, title); the module has ``run(scale, seed) -> Finding``.
 _MODULES: dict[int, tuple[str, str]] = {
+    1: ("notelab.findings.note01_batch_size", "Batch size vs training time and memory"),
     4: ("notelab.findings.note04_em", "EM algorithm for a Gaussian mixture"),
     6: ("notelab.findings.note06_steps", "Epoch, batch size, step"),
     8: ("notelab.findings.note08_lsh", "Locality-sensitive hashing"),

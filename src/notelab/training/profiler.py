@@ -1,0 +1,246 @@
+"""The batch-size profiler (note 1): time and memory over the whole curve of batch sizes, the
+largest batch that fits under a memory limit, a memory model and the knee of throughput."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field, replace
+
+import numpy as np
+
+from notelab._util import InputError
+from notelab.training.schedule import positive_int, steps_per_epoch
+from notelab.training.trial import TrialResult, TrialSpec
+
+Runner = Callable[[TrialSpec], TrialResult]
+KNEE_SHARE = 0.9
+
+
+@dataclass
+class TrialRow:
+    """One batch size as measured and projected to an epoch."""
+
+    batch_size: int
+    fits: bool
+    steps_per_epoch: int
+    seconds_per_step: float | None
+    step_spread: float | None
+    epoch_seconds: float | None
+    total_seconds: float | None
+    samples_per_second: float | None
+    peak_bytes: int
+    peak_reserved_bytes: int
+    wall_seconds: float
+    timed_seconds: float
+    error: str | None
+
+
+@dataclass
+class MemoryModel:
+    """peak = fixed + per_sample * batch, fitted by least squares."""
+
+    fixed_bytes: float
+    per_sample_bytes: float
+    r_squared: float
+
+    def predict(self, batch: float) -> float:
+        """Predicted peak memory at ``batch``."""
+        return self.fixed_bytes + self.per_sample_bytes * batch
+
+    def largest_under(self, limit: float) -> int | None:
+        """The largest batch the model predicts under ``limit``."""
+        if self.per_sample_bytes <= 0:
+            return None
+        return int((limit - self.fixed_bytes) // self.per_sample_bytes)
+
+
+@dataclass
+class Profile:
+    """A whole sweep."""
+
+    samples: int
+    epochs: int
+    device: str
+    memory_limit: int | None
+    rows: list[TrialRow] = field(default_factory=list)
+    largest_fit: int | None = None
+    first_failure: int | None = None
+    memory_model: MemoryModel | None = None
+    predicted_largest: int | None = None
+    prediction_error: float | None = None
+    knee: int | None = None
+    knee_reason: str = ""
+    overhead_share: float = 0.0
+    fixed_cost_seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, object]:
+        """Plain dict for JSON output."""
+        return asdict(self)
+
+
+def fit_memory_model(rows: Sequence[TrialRow]) -> MemoryModel | None:
+    """Least-squares line through the peak memory of the trials that fit (needs two sizes)."""
+    points = [(r.batch_size, r.peak_bytes) for r in rows if r.fits]
+    if len({b for b, _ in points}) < 2:
+        return None
+    b, m = np.array(points, dtype=float).T
+    slope, intercept = np.polyfit(b, m, 1)
+    residual = m - (intercept + slope * b)
+    total = np.sum((m - m.mean()) ** 2)
+    r2 = 1.0 - float(np.sum(residual**2) / total) if total > 0 else 1.0
+    return MemoryModel(float(intercept), float(slope), r2)
+
+
+def find_knee(rows: Sequence[TrialRow]) -> tuple[int | None, str]:
+    """The smallest batch reaching 90% of the best throughput, and why, in one line."""
+    fitting = [r for r in rows if r.fits and r.samples_per_second]
+    if not fitting:
+        return None, "no batch size fit"
+    best = max(fitting, key=lambda r: r.samples_per_second)
+    knee = min(
+        (r for r in fitting if r.samples_per_second >= KNEE_SHARE * best.samples_per_second),
+        key=lambda r: r.batch_size,
+    )
+    share = knee.samples_per_second / best.samples_per_second
+    return knee.batch_size, (
+        f"batch {knee.batch_size} reaches {share:.0%} of the best throughput "
+        f"({best.samples_per_second:,.0f} samples/s at batch {best.batch_size}); "
+        f"larger batches gain at most {1 / share - 1:.0%} more for more memory"
+    )
+
+
+class Profiler:
+    """Sweep batch sizes of one workload, each trial in its own worker process.
+
+    Parameters
+    ----------
+    samples : int
+        Training examples per epoch (for the projection; trials use what they need).
+    epochs : int
+        Epochs to project the total time for.
+    spec : TrialSpec
+        The workload, device, steps and memory limit of every trial (batch size is set per trial).
+    runner : callable, optional
+        Runs one trial; by default in a fresh worker process.
+    margin : float
+        Safety margin under the memory limit: a trial fits only under ``limit * (1 - margin)``.
+    progress : callable, optional
+        Told ``(batch_size, row)`` after each trial.
+    """
+
+    def __init__(
+        self,
+        samples: int,
+        spec: TrialSpec,
+        *,
+        epochs: int = 1,
+        runner: Runner | None = None,
+        margin: float = 0.05,
+        progress: Callable[[int, TrialRow], None] | None = None,
+    ) -> None:
+        self.samples = positive_int("samples", samples)
+        self.epochs = positive_int("epochs", epochs)
+        if not 0 <= margin < 1:
+            raise InputError("a margin in [0, 1)", repr(margin))
+        limit = int(spec.memory_limit * (1 - margin)) if spec.memory_limit else None
+        self.spec = replace(spec, memory_limit=limit)
+        self.user_limit = spec.memory_limit
+        if runner is None:
+            from notelab.training.runner import run_in_worker
+
+            runner = run_in_worker
+        self.runner, self.progress = runner, progress
+        self._rows: dict[int, TrialRow] = {}
+
+    def trial(self, batch_size: int) -> TrialRow:
+        """Run (once) and return the row of one batch size."""
+        batch_size = positive_int("batch size", batch_size)
+        if batch_size not in self._rows:
+            result = self.runner(replace(self.spec, batch_size=batch_size))
+            self._rows[batch_size] = self._row(result)
+            if self.progress:
+                self.progress(batch_size, self._rows[batch_size])
+        return self._rows[batch_size]
+
+    def _row(self, result: TrialResult) -> TrialRow:
+        steps = steps_per_epoch(self.samples, result.batch_size)
+        times = np.array(result.step_seconds)
+        ok = result.fits and len(times) > 0
+        median = float(np.median(times)) if ok else None
+        spread = float(np.subtract(*np.percentile(times, [75, 25]))) if ok else None
+        epoch = steps * median if ok else None
+        return TrialRow(
+            result.batch_size,
+            result.fits,
+            steps,
+            median,
+            spread,
+            epoch,
+            epoch * self.epochs if ok else None,
+            result.batch_size / median if ok else None,
+            result.peak_bytes,
+            result.peak_reserved_bytes,
+            result.wall_seconds,
+            float(times.sum()),
+            result.error,
+        )
+
+    def sweep(self, sizes: Sequence[int]) -> Profile:
+        """Run the given batch sizes (in order)."""
+        for size in sizes:
+            self.trial(size)
+        return self.profile()
+
+    def search(self, max_batch: int) -> Profile:
+        """Double from 1 until a trial fails or ``max_batch``, then binary-search between the
+        last fit and the first failure; every size reported was run."""
+        size, last_fit, failed = 1, None, None
+        while size <= max_batch:
+            if not self.trial(size).fits:
+                failed = size
+                break
+            last_fit, size = size, size * 2
+        if failed is None and last_fit is not None and last_fit < max_batch:
+            if self.trial(max_batch).fits:
+                return self.profile()
+            failed = max_batch
+        model = fit_memory_model(list(self._rows.values()))
+        predicted = (
+            model.largest_under(self.spec.memory_limit)
+            if (model and self.spec.memory_limit)
+            else None
+        )
+        low, high = last_fit or 0, failed
+        while high is not None and high - low > 1:
+            middle = (low + high) // 2
+            low, high = (middle, high) if self.trial(middle).fits else (low, middle)
+        profile = self.profile()
+        profile.predicted_largest = predicted
+        if predicted is not None and profile.largest_fit:
+            profile.prediction_error = (predicted - profile.largest_fit) / profile.largest_fit
+        return profile
+
+    def profile(self) -> Profile:
+        """Everything measured so far."""
+        rows = sorted(self._rows.values(), key=lambda r: r.batch_size)
+        fits = [r.batch_size for r in rows if r.fits]
+        failures = [r.batch_size for r in rows if not r.fits]
+        knee, reason = find_knee(rows)
+        wall = sum(r.wall_seconds for r in rows)
+        timed = sum(r.timed_seconds for r in rows)
+        return Profile(
+            samples=self.samples,
+            epochs=self.epochs,
+            device=self.spec.device,
+            memory_limit=self.user_limit,
+            rows=rows,
+            largest_fit=max(fits) if fits else None,
+            first_failure=min((f for f in failures if f > max(fits, default=0)), default=None),
+            memory_model=fit_memory_model(rows),
+            knee=knee,
+            knee_reason=reason,
+            overhead_share=1 - timed / wall if wall else 0.0,
+            fixed_cost_seconds=float(np.median([r.wall_seconds - r.timed_seconds for r in rows]))
+            if rows
+            else 0.0,
+        )

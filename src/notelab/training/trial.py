@@ -1,0 +1,165 @@
+"""One profiling trial, run inside its own worker process: train a few steps at one batch size,
+time each step, and measure peak memory."""
+
+from __future__ import annotations
+
+import os
+import resource
+import threading
+import time
+import traceback
+from dataclasses import asdict, dataclass, field
+
+import psutil
+import torch
+from torch.utils.data import DataLoader, Subset
+
+from notelab.training.workloads import build
+
+EXCEEDED_EXIT = 86  # the worker's exit code when the CPU memory watchdog stops it
+
+
+@dataclass(frozen=True)
+class TrialSpec:
+    """What a trial runs."""
+
+    batch_size: int
+    workload: str | None = "transformer"
+    model: str | None = None
+    device: str = "cpu"
+    steps: int = 20
+    warmup: int = 3
+    memory_limit: int | None = None
+    threads: int | None = None
+    seed: int = 0
+
+
+@dataclass
+class TrialResult:
+    """What a trial measured; ``fits`` is False when it ran out of memory or hit the limit."""
+
+    batch_size: int
+    fits: bool
+    step_seconds: list[float] = field(default_factory=list)
+    peak_bytes: int = 0
+    peak_reserved_bytes: int = 0
+    start_bytes: int = 0
+    setup_seconds: float = 0.0
+    wall_seconds: float = 0.0
+    error: str | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        """Plain dict for JSON output."""
+        return asdict(self)
+
+
+def _is_oom(error: BaseException) -> bool:
+    return isinstance(error, MemoryError | torch.cuda.OutOfMemoryError) or (
+        "out of memory" in str(error).lower()
+    )
+
+
+def _watchdog(limit: int, stop: threading.Event) -> None:
+    """On the CPU, end the worker as soon as its resident memory passes the limit."""
+    process = psutil.Process()
+    while not stop.wait(0.005):
+        if process.memory_info().rss > limit:
+            os._exit(EXCEEDED_EXIT)
+
+
+def _batches(loader: DataLoader):
+    while True:
+        yield from loader
+
+
+def _step(workload, batch, device: torch.device) -> None:
+    inputs, target = (t.to(device, non_blocking=True) for t in batch)
+    workload.optimizer.zero_grad(set_to_none=True)
+    loss = workload.loss_fn(workload.model(inputs), target)
+    loss.backward()
+    workload.optimizer.step()
+
+
+def _synchronise(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def _peak(device: torch.device) -> tuple[int, int]:
+    if device.type == "cuda":
+        return torch.cuda.max_memory_allocated(device), torch.cuda.max_memory_reserved(device)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    return rss, rss
+
+
+def _prepare(spec: TrialSpec, device: torch.device):
+    torch.manual_seed(spec.seed)
+    if spec.threads:
+        torch.set_num_threads(spec.threads)
+    needed = spec.batch_size * (spec.steps + spec.warmup)
+    workload = build(spec.workload, spec.model, needed, spec.seed)
+    if len(workload.dataset) > needed:
+        workload.dataset = Subset(workload.dataset, range(needed))
+    workload.model.to(device).train()
+    if device.type == "cuda":
+        torch.cuda.set_per_process_memory_fraction(
+            min(
+                1.0,
+                (spec.memory_limit or 0) / torch.cuda.get_device_properties(device).total_memory,
+            )
+            if spec.memory_limit
+            else 1.0,
+            device,
+        )
+        torch.cuda.reset_peak_memory_stats(device)
+    loader = DataLoader(
+        workload.dataset,
+        batch_size=spec.batch_size,
+        shuffle=True,
+        drop_last=len(workload.dataset) >= spec.batch_size,
+    )
+    return workload, _batches(loader)
+
+
+def run_trial(spec: TrialSpec) -> TrialResult:
+    """Run the trial in this process and return what it measured."""
+    start = time.perf_counter()
+    device = torch.device(spec.device)
+    stop = threading.Event()
+    if device.type == "cpu" and spec.memory_limit:
+        threading.Thread(target=_watchdog, args=(spec.memory_limit, stop), daemon=True).start()
+    result = TrialResult(spec.batch_size, fits=True, start_bytes=psutil.Process().memory_info().rss)
+    try:
+        workload, batches = _prepare(spec, device)
+        for _ in range(spec.warmup):
+            _step(workload, next(batches), device)
+        _synchronise(device)
+        result.setup_seconds = time.perf_counter() - start
+        for _ in range(spec.steps):
+            begin = time.perf_counter()
+            _step(workload, next(batches), device)
+            _synchronise(device)
+            result.step_seconds.append(time.perf_counter() - begin)
+    except Exception as error:  # a trial's failure is reported, never raised
+        result.fits = False
+        result.error = (
+            "out of memory: " + str(error).splitlines()[0]
+            if _is_oom(error)
+            else f"{type(error).__name__}: {error}\n{traceback.format_exc(limit=3)}"
+        )
+    finally:
+        stop.set()
+    result.peak_bytes, result.peak_reserved_bytes = _peak(device)
+    if device.type == "cpu" and spec.memory_limit and result.peak_bytes > spec.memory_limit:
+        result.fits = False
+        result.error = result.error or "peak memory above the limit"
+    result.wall_seconds = time.perf_counter() - start
+    return result
+
+
+def child_main(spec: TrialSpec, connection) -> None:
+    """Worker entry point: run the trial and send the result back."""
+    try:
+        connection.send(run_trial(spec))
+    finally:
+        connection.close()
