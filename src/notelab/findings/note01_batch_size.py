@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from notelab.findings.model import Claim, Figure, Finding, Table, Verdict
 from notelab.training.plot import memory_figure, time_figure
 from notelab.training.profiler import Profile, Profiler
@@ -12,7 +14,7 @@ HALF_BAND = 0.05  # a ratio within 0.5 +- this counts as "halved"
 
 
 def _hms(seconds: float) -> str:
-    whole = int(round(seconds))
+    whole = round(seconds)
     return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
 
 
@@ -39,9 +41,7 @@ def _one_to_two(profile: Profile) -> Claim:
 def _knee(profile: Profile) -> Claim:
     rows = [r for r in profile.rows if r.fits]
     before = [r for r in rows if r.batch_size <= profile.knee]
-    falling = all(
-        b.epoch_seconds < a.epoch_seconds * 1.05 for a, b in zip(before, before[1:], strict=False)
-    )
+    falling = all(b.epoch_seconds < a.epoch_seconds * 1.05 for a, b in itertools.pairwise(before))
     beyond = [r for r in rows if r.batch_size > profile.knee]
     gain = profile.rows[0].epoch_seconds / min(r.epoch_seconds for r in rows) if rows else 0.0
     verdict = (

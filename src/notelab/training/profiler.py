@@ -14,6 +14,7 @@ from notelab.training.trial import TrialResult, TrialSpec
 
 Runner = Callable[[TrialSpec], TrialResult]
 KNEE_SHARE = 0.9
+MODEL_MIN_POINTS, MODEL_MIN_R2 = 4, 0.98
 
 
 @dataclass
@@ -191,33 +192,65 @@ class Profiler:
             self.trial(size)
         return self.profile()
 
-    def search(self, max_batch: int) -> Profile:
-        """Double from 1 until a trial fails or ``max_batch``, then binary-search between the
-        last fit and the first failure; every size reported was run."""
-        size, last_fit, failed = 1, None, None
+    def _prediction(self) -> int | None:
+        """The memory model's largest batch under the limit, once it is trustworthy."""
+        fits = [r for r in self._rows.values() if r.fits]
+        model = fit_memory_model(fits)
+        if not self.spec.memory_limit or model is None or len(fits) < MODEL_MIN_POINTS:
+            return None
+        if model.r_squared < MODEL_MIN_R2:
+            return None
+        return model.largest_under(self.spec.memory_limit)
+
+    def _double(self, size: int, low: int, max_batch: int) -> tuple[int, int | None]:
+        """Double from ``size`` until a failure, ``max_batch``, or a trustworthy prediction."""
         while size <= max_batch:
             if not self.trial(size).fits:
-                failed = size
-                break
-            last_fit, size = size, size * 2
-        if failed is None and last_fit is not None and last_fit < max_batch:
-            if self.trial(max_batch).fits:
-                return self.profile()
-            failed = max_batch
-        model = fit_memory_model(list(self._rows.values()))
-        predicted = (
-            model.largest_under(self.spec.memory_limit)
-            if (model and self.spec.memory_limit)
-            else None
-        )
-        low, high = last_fit or 0, failed
+                return low, size
+            low = size
+            guess = self._prediction()
+            if guess is not None and guess > size:
+                return self._probe(min(guess, max_batch), low, max_batch)
+            size *= 2
+        if low < max_batch:
+            return (max_batch, None) if self.trial(max_batch).fits else (low, max_batch)
+        return low, None
+
+    def _probe(self, guess: int, low: int, max_batch: int) -> tuple[int, int | None]:
+        """Try the predicted largest batch and its neighbour to bracket the answer."""
+        if self.trial(guess).fits:
+            if guess >= max_batch:
+                return guess, None
+            if not self.trial(guess + 1).fits:
+                return guess, guess + 1
+            return self._double(min(2 * (guess + 1), max_batch), guess + 1, max_batch)
+        if guess - 1 > low and self.trial(guess - 1).fits:
+            return guess - 1, guess
+        return low, guess - 1 if guess - 1 > low else guess
+
+    def search(self, max_batch: int) -> Profile:
+        """The largest batch that fits: double from 1; once the memory model is trustworthy
+        (four sizes, R² >= 0.98), try its prediction and the next size; binary-search whatever
+        bracket is left between the last fit and the first failure. Every size reported was
+        run."""
+        predicted = None
+
+        def remember() -> None:
+            nonlocal predicted
+            if predicted is None:
+                predicted = self._prediction()
+
+        low, high = self._double(1, 0, max_batch)
+        remember()
         while high is not None and high - low > 1:
             middle = (low + high) // 2
             low, high = (middle, high) if self.trial(middle).fits else (low, middle)
         profile = self.profile()
-        profile.predicted_largest = predicted
-        if predicted is not None and profile.largest_fit:
-            profile.prediction_error = (predicted - profile.largest_fit) / profile.largest_fit
+        profile.predicted_largest = predicted if predicted is not None else self._prediction()
+        if profile.predicted_largest is not None and profile.largest_fit:
+            profile.prediction_error = (
+                profile.predicted_largest - profile.largest_fit
+            ) / profile.largest_fit
         return profile
 
     def profile(self) -> Profile:

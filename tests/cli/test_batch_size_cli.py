@@ -1,0 +1,58 @@
+import pytest
+
+from tests.conftest import run_cli
+
+
+def test_sweep_json_with_user_factory(tmp_path):
+    plot = tmp_path / "bs.png"
+    result = run_cli(
+        "batch-size",
+        "--model",
+        "tests.training.example_factory:make_workload",
+        "--sizes",
+        "1,4",
+        "--steps",
+        "2",
+        "--samples",
+        "1000",
+        "--plot",
+        str(plot),
+        "--json",
+    )
+    assert result.code == 0, result.stderr
+    data = result.json()
+    assert [r["batch_size"] for r in data["rows"]] == [1, 4]
+    assert [r["steps_per_epoch"] for r in data["rows"]] == [1000, 250]
+    assert all(r["fits"] for r in data["rows"])
+    assert data["knee"] in (1, 4)
+    assert plot.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_human_table():
+    result = run_cli("batch-size", "--workload", "mlp", "--sizes", "2", "--steps", "2")
+    assert result.code == 0, result.stderr
+    assert "89,000" in result.stdout and "44,500" in result.stdout and "knee" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--sizes", "0,2"], "positive integers"),
+        (["--sizes", "a,b"], "positive integers"),
+        (["--workload", "rnn"], "Invalid value"),
+        (["--model", "nowhere_module:f"], "importable module"),
+        (["--model", "bad"], "package.module:factory"),
+        (["--memory-limit", "lots"], "a size such as"),
+        (["--device", "cuda"], "CUDA"),
+        (["--workload", "mlp", "--model", "x:y"], "one of --workload or --model"),
+        (["--steps", "0"], "--steps >= 1"),
+    ],
+)
+def test_bad_input_exit_2(args, message):
+    import torch
+
+    if args == ["--device", "cuda"] and torch.cuda.is_available():
+        pytest.skip("a GPU is present")
+    result = run_cli("batch-size", *args)
+    assert result.code == 2, result.stderr
+    assert message in result.stderr and "Traceback" not in result.stderr

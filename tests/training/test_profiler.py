@@ -1,0 +1,163 @@
+"""The profiler's logic with an injected runner (exact numbers), and real trials in workers."""
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from notelab._util import InputError
+from notelab.training.profiler import Profiler, fit_memory_model, find_knee
+from notelab.training.runner import run_in_worker
+from notelab.training.sizes import parse_size
+from notelab.training.trial import TrialResult, TrialSpec
+from notelab.training.workloads import check_workload, from_factory
+
+
+def fake_runner(fixed=100.0, per_sample=10.0, calls=None, step_per_sample=0.0001):
+    """A device where a step costs 1 ms + 0.1 ms per sample and memory is fixed + per sample."""
+
+    def run(spec: TrialSpec) -> TrialResult:
+        if calls is not None:
+            calls.append(spec.batch_size)
+        peak = int(fixed + per_sample * spec.batch_size)
+        fits = spec.memory_limit is None or peak <= spec.memory_limit
+        step = 0.001 + step_per_sample * spec.batch_size
+        return TrialResult(
+            spec.batch_size,
+            fits,
+            [step] * 5 if fits else [],
+            peak,
+            peak,
+            wall_seconds=1.0 + (5 * step if fits else 0),
+        )
+
+    return run
+
+
+def test_projection_is_steps_times_median_step():
+    profile = Profiler(1000, TrialSpec(1), runner=fake_runner(), epochs=3).sweep([1, 10, 100])
+    row = {r.batch_size: r for r in profile.rows}[10]
+    assert row.steps_per_epoch == 100
+    assert row.epoch_seconds == pytest.approx(100 * 0.002)
+    assert row.total_seconds == pytest.approx(3 * 100 * 0.002)
+    assert row.samples_per_second == pytest.approx(10 / 0.002)
+
+
+def test_search_finds_the_exact_largest_batch_and_runs_every_size_it_reports():
+    calls = []
+    limit = 100 + 10 * 77 + 5  # batch 77 fits, 78 does not
+    profiler = Profiler(
+        10_000, TrialSpec(1, memory_limit=limit), margin=0.0, runner=fake_runner(calls=calls)
+    )
+    profile = profiler.search(4096)
+    assert profile.largest_fit == 77 and profile.first_failure == 78
+    assert 77 in calls and 78 in calls
+    # 1, 2, 4, 8 build an exact memory model; its prediction 77 and the next size 78 finish
+    assert calls == [1, 2, 4, 8, 77, 78]
+    assert profile.predicted_largest == 77
+    assert profile.prediction_error == 0
+
+
+def test_search_without_a_trustworthy_model_doubles_then_bisects():
+    calls = []
+
+    def noisy(spec):
+        peak = 100 + 10 * spec.batch_size + (37 if spec.batch_size % 2 else -41) * 7
+        fits = peak <= spec.memory_limit
+        return TrialResult(
+            spec.batch_size, fits, [0.001] * 3 if fits else [], peak, peak, wall_seconds=1.0
+        )
+
+    def counting(spec):
+        calls.append(spec.batch_size)
+        return noisy(spec)
+
+    limit = 100 + 10 * 300 - 41 * 7  # even sizes up to 300 fit, odd ones up to 242
+    profile = Profiler(
+        10_000, TrialSpec(1, memory_limit=limit), margin=0.0, runner=counting
+    ).search(4096)
+    truth = max(b for b in range(1, 4097) if noisy(TrialSpec(b, memory_limit=limit)).fits)
+    assert profile.largest_fit in calls
+    assert noisy(TrialSpec(profile.largest_fit, memory_limit=limit)).fits
+    assert profile.largest_fit <= truth
+
+
+def test_margin_lowers_the_effective_limit():
+    limit = 100 + 10 * 100
+    profile = Profiler(
+        10_000, TrialSpec(1, memory_limit=limit), margin=0.1, runner=fake_runner()
+    ).search(4096)
+    assert profile.largest_fit == (int(limit * 0.9) - 100) // 10
+
+
+def test_memory_model_and_knee():
+    profile = Profiler(1000, TrialSpec(1), runner=fake_runner()).sweep([1, 2, 4, 8, 16, 32, 64])
+    model = fit_memory_model(profile.rows)
+    assert model.fixed_bytes == pytest.approx(100, abs=1)
+    assert model.per_sample_bytes == pytest.approx(10, abs=0.01)
+    assert model.r_squared == pytest.approx(1.0)
+    knee, reason = find_knee(profile.rows)
+    best = max(r.samples_per_second for r in profile.rows)
+    at_knee = next(r for r in profile.rows if r.batch_size == knee)
+    assert at_knee.samples_per_second >= 0.9 * best
+    smaller = [r for r in profile.rows if r.batch_size < knee]
+    assert all(r.samples_per_second < 0.9 * best for r in smaller)
+    assert f"batch {knee}" in reason
+
+
+def test_overhead_share_and_fixed_cost():
+    profile = Profiler(1000, TrialSpec(1), runner=fake_runner()).sweep([1])
+    assert profile.overhead_share == pytest.approx(1 - 0.0055 / 1.0055)
+    assert profile.fixed_cost_seconds == pytest.approx(1.0)
+
+
+@given(st.integers(1, 10**6), st.sampled_from(["", "b", "k", "KiB", "MB", "mib", "G", "GiB"]))
+def test_parse_size_round_trips(value, unit):
+    factor = {
+        "": 1,
+        "b": 1,
+        "k": 1024,
+        "KiB": 1024,
+        "MB": 10**6,
+        "mib": 2**20,
+        "G": 2**30,
+        "GiB": 2**30,
+    }[unit]
+    assert parse_size(f"{value}{unit}") == value * factor
+
+
+@pytest.mark.parametrize("text", ["", "eight", "8XB", "-1GiB", "0"])
+def test_parse_size_rejects_nonsense(text):
+    with pytest.raises(InputError, match="size"):
+        parse_size(text)
+
+
+def test_real_trial_in_a_worker_process():
+    result = run_in_worker(TrialSpec(4, workload="mlp", steps=3, warmup=1))
+    assert result.fits and len(result.step_seconds) == 3
+    assert result.peak_bytes > result.start_bytes > 0
+
+
+def test_cpu_memory_limit_stops_a_trial_not_the_sweep():
+    limit = parse_size("200MiB")  # below the process with torch loaded
+    result = run_in_worker(TrialSpec(4, workload="mlp", steps=2, memory_limit=limit))
+    assert not result.fits and result.error
+
+
+def test_user_factory_and_its_errors():
+    workload = from_factory("tests.training.example_factory:make_workload", 64)
+    assert len(workload.dataset) == 64
+    with pytest.raises(InputError, match="4-tuple"):
+        from_factory("tests.training.example_factory:wrong_return", 8)
+    with pytest.raises(InputError, match="importable module"):
+        from_factory("no_such_module_here:make", 8)
+    with pytest.raises(InputError, match="package.module:factory"):
+        from_factory("just_a_name", 8)
+    with pytest.raises(InputError, match="nn.Module"):
+        check_workload((1, [], len, None), "x")
+
+
+def test_failing_factory_is_a_failed_trial_with_its_message():
+    result = run_in_worker(
+        TrialSpec(2, workload=None, model="tests.training.example_factory:fails_inside", steps=1)
+    )
+    assert not result.fits and "factory exploded" in result.error
