@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from notelab._util import InputError
-from notelab.training.profiler import Profiler, fit_memory_model, find_knee
+from notelab.training.profiler import Profiler, find_knee, fit_memory_model
 from notelab.training.runner import run_in_worker
 from notelab.training.sizes import parse_size
 from notelab.training.trial import TrialResult, TrialSpec
@@ -150,9 +150,9 @@ def test_user_factory_and_its_errors():
         from_factory("tests.training.example_factory:wrong_return", 8)
     with pytest.raises(InputError, match="importable module"):
         from_factory("no_such_module_here:make", 8)
-    with pytest.raises(InputError, match="package.module:factory"):
+    with pytest.raises(InputError, match=r"package\.module:factory"):
         from_factory("just_a_name", 8)
-    with pytest.raises(InputError, match="nn.Module"):
+    with pytest.raises(InputError, match=r"nn\.Module"):
         check_workload((1, [], len, None), "x")
 
 
