@@ -1,6 +1,6 @@
 """Batch-size profiler: projection accuracy, overhead, and search against Lightning's binsearch.
 
-1. Projected epoch time (20 timed steps) against a measured full epoch, on two workloads and
+1. Projected epoch time (50 timed steps) against a measured full epoch, on two workloads and
    three batch sizes (goal: within 10%).
 2. Overhead of each sweep: share of wall time outside timed steps; fixed cost per trial.
 3. The largest batch under a CPU memory limit: notelab's search against a faithful re-run of
@@ -25,7 +25,7 @@ CASES = {"mlp": (20_000, (16, 64, 256)), "cnn": (3_000, (8, 32, 128))}
 def projection() -> None:
     rows = []
     for workload, (samples, sizes) in CASES.items():
-        spec = TrialSpec(1, workload=workload, steps=20, warmup=3)
+        spec = TrialSpec(1, workload=workload, steps=50, warmup=5, dataset_size=samples)
         profile = Profiler(samples, spec).sweep(sizes)
         for row in profile.rows:
             steps = steps_per_epoch(samples, row.batch_size)

@@ -40,3 +40,17 @@ def report_dir(tmp_path_factory) -> Path:
     result = run_cli("report", "--notes", "6,10", "--out", str(out))
     assert result.code == 0, result.stderr
     return out
+
+
+@pytest.fixture(scope="session")
+def dask_client():
+    """A real Dask LocalCluster with two worker processes, shared by the engine tests."""
+    from distributed import Client, LocalCluster
+
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client

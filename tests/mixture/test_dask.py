@@ -8,21 +8,8 @@ from notelab.mixture import COVARIANCE_TYPES, GaussianMixture
 from tests.mixture.test_model import same_start, synthetic
 
 
-@pytest.fixture(scope="module")
-def client():
-    from distributed import Client, LocalCluster
-
-    with (
-        LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-        ) as cluster,
-        Client(cluster) as c,
-    ):
-        yield c
-
-
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
-def test_dask_equals_in_memory_from_the_same_start(client, covariance_type):
+def test_dask_equals_in_memory_from_the_same_start(dask_client, covariance_type):
     X = synthetic(4000, 3, 3)
     params = same_start(X, 3, covariance_type)
     memory = GaussianMixture(3, **params).fit(X)
@@ -32,7 +19,7 @@ def test_dask_equals_in_memory_from_the_same_start(client, covariance_type):
     np.testing.assert_allclose(remote.lower_bounds_, memory.lower_bounds_, rtol=1e-10)
 
 
-def test_dask_default_start_finds_the_components(client):
+def test_dask_default_start_finds_the_components(dask_client):
     X = synthetic(4000, 2, 2, seed=5)
     remote = GaussianMixture(2, random_state=0).fit(da.from_array(X, chunks=(1000, 2)))
     memory = GaussianMixture(2, random_state=0).fit(X)

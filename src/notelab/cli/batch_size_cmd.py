@@ -104,22 +104,10 @@ def _print(profile: Profile) -> None:
 
 
 def _plot(profile: Profile, path: Path) -> None:
-    from matplotlib.figure import Figure
+    from notelab.training.plot import profile_figure
 
-    from notelab.training.plot import memory_figure, time_figure
-
-    figure = Figure(figsize=(11, 4), layout="constrained")
-    for index, make in enumerate((time_figure, memory_figure)):
-        buffer = io.BytesIO()
-        make(profile).savefig(buffer, format="png", dpi=100)
-        buffer.seek(0)
-        import matplotlib.image as mpimg
-
-        axes = figure.add_subplot(1, 2, index + 1)
-        axes.imshow(mpimg.imread(buffer))
-        axes.axis("off")
     out = io.BytesIO()
-    figure.savefig(out, format="png", dpi=110)
+    profile_figure(profile).savefig(out, format="png", dpi=110)
     atomic_write_bytes(path, out.getvalue())
 
 

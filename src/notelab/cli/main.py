@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 import traceback
 
@@ -9,17 +10,48 @@ import click
 
 from notelab import __version__
 from notelab._util import InputError
-from notelab.cli.ascii_cmd import ascii_command
-from notelab.cli.batch_size_cmd import batch_size_command
-from notelab.cli.dedup_cmd import dedup_group, similarity_command
-from notelab.cli.gmm_cmd import gmm_group
-from notelab.cli.report_cmd import report_command
-from notelab.cli.steps_cmd import steps_command
+
+# command -> (module, attribute, one-line help): a command's module (and its heavy imports:
+# torch, numba, dask) loads only when that command runs, so `notelab ascii` starts fast.
+COMMANDS = {
+    "report": ("notelab.cli.report_cmd", "report_command", "Run the findings; write the report."),
+    "ascii": ("notelab.cli.ascii_cmd", "ascii_command", "ASCII table, look-up, comparison."),
+    "steps": ("notelab.cli.steps_cmd", "steps_command", "Epoch, batch and step arithmetic."),
+    "dedup": ("notelab.cli.dedup_cmd", "dedup_group", "Near-duplicate detection (MinHash+LSH)."),
+    "similarity": ("notelab.cli.dedup_cmd", "similarity_command", "Jaccard of two texts."),
+    "gmm": ("notelab.cli.gmm_cmd", "gmm_group", "Gaussian mixtures by EM."),
+    "batch-size": (
+        "notelab.cli.batch_size_cmd",
+        "batch_size_command",
+        "Batch-size profiler for PyTorch.",
+    ),
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module, attribute, _ = COMMANDS[name]
+        return getattr(importlib.import_module(module), attribute)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, text) for name, (_, _, text) in COMMANDS.items()])
+
 
 EXIT_RUNTIME, EXIT_USAGE = 1, 2
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    cls=LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, prog_name="notelab")
 @click.option("--debug", is_flag=True, help="Show the full traceback on errors.")
 def cli(debug: bool) -> None:
@@ -31,15 +63,6 @@ def cli(debug: bool) -> None:
       notelab ascii compare Apple apple    why "Apple" < "apple"
       notelab steps --samples 1000 --batch-size 100 --epochs 5
     """
-
-
-cli.add_command(report_command)
-cli.add_command(ascii_command)
-cli.add_command(steps_command)
-cli.add_command(dedup_group)
-cli.add_command(similarity_command)
-cli.add_command(gmm_group)
-cli.add_command(batch_size_command)
 
 
 def main(argv: list[str] | None = None) -> None:

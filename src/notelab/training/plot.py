@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from notelab.training.profiler import Profile
@@ -12,10 +13,16 @@ def _fitting(profile: Profile):
     return [r for r in profile.rows if r.fits and r.epoch_seconds]
 
 
-def time_figure(profile: Profile) -> Figure:
-    """Projected time per epoch and samples per second against batch size."""
+def _axes(axes: Axes | None) -> tuple[Figure, Axes]:
+    if axes is not None:
+        return axes.figure, axes
     figure = Figure(figsize=(6.4, 4.0), layout="constrained")
-    axes = figure.add_subplot()
+    return figure, figure.add_subplot()
+
+
+def time_figure(profile: Profile, axes: Axes | None = None) -> Figure:
+    """Projected time per epoch and samples per second against batch size."""
+    figure, axes = _axes(axes)
     rows = _fitting(profile)
     sizes = [r.batch_size for r in rows]
     axes.plot(sizes, [r.epoch_seconds / 60 for r in rows], "o-", color="C0")
@@ -41,10 +48,18 @@ def time_figure(profile: Profile) -> Figure:
     return figure
 
 
-def memory_figure(profile: Profile) -> Figure:
+def profile_figure(profile: Profile) -> Figure:
+    """Both panels side by side."""
+    figure = Figure(figsize=(12, 4.2), layout="constrained")
+    left, right = figure.subplots(1, 2)
+    time_figure(profile, left)
+    memory_figure(profile, right)
+    return figure
+
+
+def memory_figure(profile: Profile, axes: Axes | None = None) -> Figure:
     """Peak memory against batch size, with the fitted line and the limit."""
-    figure = Figure(figsize=(6.4, 4.0), layout="constrained")
-    axes = figure.add_subplot()
+    figure, axes = _axes(axes)
     rows = [r for r in profile.rows if r.fits]
     sizes = np.array([r.batch_size for r in rows], dtype=float)
     axes.plot(sizes, [r.peak_bytes / 2**20 for r in rows], "o", label="measured peak")

@@ -15,6 +15,7 @@ from notelab.training.trial import TrialResult, TrialSpec
 Runner = Callable[[TrialSpec], TrialResult]
 KNEE_SHARE = 0.9
 MODEL_MIN_POINTS, MODEL_MIN_R2 = 4, 0.98
+DATA_POOL = 8192
 
 
 @dataclass
@@ -24,7 +25,7 @@ class TrialRow:
     batch_size: int
     fits: bool
     steps_per_epoch: int
-    seconds_per_step: float | None
+    seconds_per_step: float | None  # median
     step_spread: float | None
     epoch_seconds: float | None
     total_seconds: float | None
@@ -77,6 +78,14 @@ class Profile:
     def as_dict(self) -> dict[str, object]:
         """Plain dict for JSON output."""
         return asdict(self)
+
+
+def trimmed_mean(times: np.ndarray, share: float = 0.1) -> float:
+    """Mean step time without the slowest and fastest ``share`` of steps: an epoch's time is
+    the sum of its steps (so the mean, not the median), kept safe from a rare stall."""
+    ordered = np.sort(times)
+    cut = int(len(ordered) * share)
+    return float(ordered[cut : len(ordered) - cut].mean())
 
 
 def fit_memory_model(rows: Sequence[TrialRow]) -> MemoryModel | None:
@@ -144,7 +153,9 @@ class Profiler:
         if not 0 <= margin < 1:
             raise InputError("a margin in [0, 1)", repr(margin))
         limit = int(spec.memory_limit * (1 - margin)) if spec.memory_limit else None
-        self.spec = replace(spec, memory_limit=limit)
+        # data drawn from a realistic pool, so that a short trial is not served from the cache
+        pool = spec.dataset_size or min(self.samples, DATA_POOL)
+        self.spec = replace(spec, memory_limit=limit, dataset_size=pool)
         self.user_limit = spec.memory_limit
         if runner is None:
             from notelab.training.runner import run_in_worker
@@ -169,7 +180,7 @@ class Profiler:
         ok = result.fits and len(times) > 0
         median = float(np.median(times)) if ok else None
         spread = float(np.subtract(*np.percentile(times, [75, 25]))) if ok else None
-        epoch = steps * median if ok else None
+        epoch = steps * trimmed_mean(times) if ok else None
         return TrialRow(
             result.batch_size,
             result.fits,

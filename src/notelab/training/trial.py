@@ -30,6 +30,7 @@ class TrialSpec:
     steps: int = 20
     warmup: int = 3
     memory_limit: int | None = None
+    dataset_size: int = 0  # examples the trial's data loader draws from (at least what it uses)
     threads: int | None = None
     seed: int = 0
 
@@ -96,7 +97,7 @@ def _prepare(spec: TrialSpec, device: torch.device):
     torch.manual_seed(spec.seed)
     if spec.threads:
         torch.set_num_threads(spec.threads)
-    needed = spec.batch_size * (spec.steps + spec.warmup)
+    needed = max(spec.batch_size * (spec.steps + spec.warmup), spec.dataset_size)
     workload = build(spec.workload, spec.model, needed, spec.seed)
     if len(workload.dataset) > needed:
         workload.dataset = Subset(workload.dataset, range(needed))
