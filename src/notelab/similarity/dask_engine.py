@@ -2,10 +2,12 @@
 
 Partitions are read on the workers; shingles and signatures stay there; band buckets are
 shuffled by key so that each bucket's documents meet in one task; candidates are verified
-by tasks that hold both partitions' shingle sets. Only the candidate and verified pairs
-(small next to the corpus) and one length per document come back to the client, where the
-connected components are taken. Same input and seed: the same pairs and clusters as the
-local engine, because both run the same kernels on the same global document numbers.
+by tasks that hold both partitions' shingle sets; connected components and the kept
+document of each run as label propagation over Dask dataframes. Only the candidate and
+verified pairs (small next to the corpus, and needed for ``--pairs``) and one length and
+one kept number per document come back to the client. Same input and seed: the same pairs
+and clusters as the local engine, because both run the same kernels on the same global
+document numbers.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from notelab.similarity import _kernels
-from notelab.similarity.clusters import components, representatives
+from notelab.similarity.dask_components import kept_on_cluster
 from notelab.similarity.dedup import Deduplicator, DedupResult, DedupStats
 from notelab.similarity.lsh import unique_pairs
 
@@ -107,8 +109,7 @@ def dask_dedup(
     tick("verify")
     pairs, jaccard = _verify_all(candidates, sketches, bases, lengths, dedup, client)
     tick("clusters")
-    labels = components(len(lengths), pairs)
-    kept_as = representatives(labels, lengths, dedup.keep)
+    labels, kept_as = kept_on_cluster(pairs, lengths, dedup.keep, client, max(1, len(readers)))
     kept_as[~nonempty] = -1
     tick(None)
     stats.documents, stats.empty = len(lengths), int((~nonempty).sum())
