@@ -95,8 +95,8 @@ def _peak(device: torch.device) -> tuple[int, int]:
 
 def _prepare(spec: TrialSpec, device: torch.device):
     torch.manual_seed(spec.seed)
-    if spec.threads:
-        torch.set_num_threads(spec.threads)
+    # a forked worker may start with torch's thread pool cut to one thread: set it explicitly
+    torch.set_num_threads(spec.threads or len(os.sched_getaffinity(0)))
     needed = max(spec.batch_size * (spec.steps + spec.warmup), spec.dataset_size)
     workload = build(spec.workload, spec.model, needed, spec.seed)
     if len(workload.dataset) > needed:
