@@ -227,7 +227,7 @@ def _histogram(x_small, small, x_big, big) -> Figure:
 
 def _likelihood(small_steps, big_steps) -> Figure:
     figure, axes = new_axes()
-    for steps, label in ((small_steps, "n=20"), (big_steps, "n=10,000 (per 500 samples)")):
+    for steps, label in ((small_steps, "n=20"), (big_steps, "n=10,000 (scaled to 20 samples)")):
         scale = 1 if label == "n=20" else 20 / 10_000
         axes.plot(
             [r["iteration"] for r in steps],
