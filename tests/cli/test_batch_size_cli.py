@@ -42,6 +42,8 @@ def test_human_table():
         (["--workload", "rnn"], "Invalid value"),
         (["--model", "nowhere_module:f"], "importable module"),
         (["--model", "bad"], "package.module:factory"),
+     (["--model", "tests.training.example_factory:wrong_return"], "4-tuple"),
+     (["--model", "tests.training.example_factory:fails_inside"], "factory exploded"),
         (["--memory-limit", "lots"], "a size such as"),
         (["--device", "cuda"], "CUDA"),
         (["--workload", "mlp", "--model", "x:y"], "one of --workload or --model"),

@@ -13,7 +13,7 @@ from notelab.cli._common import emit_json, json_option, progress_bar, stdout_con
 from notelab.training.profiler import Profile, Profiler
 from notelab.training.sizes import format_size, parse_size
 from notelab.training.trial import TrialSpec
-from notelab.training.workloads import BUILT_IN, load_factory
+from notelab.training.workloads import BUILT_IN, from_factory
 
 
 def _device(name: str) -> str:
@@ -183,8 +183,8 @@ def batch_size_command(
     """
     if workload and model_spec:
         raise InputError("one of --workload or --model", "both", "pass only one")
-    if model_spec:
-        load_factory(model_spec)  # fail early, in this process, with a clear message
+    if model_spec:  # fail early, in this process, with a clear message
+        from_factory(model_spec, samples=min(samples, 64))
     for name, value in (
         ("--steps", steps),
         ("--max-batch", max_batch),
