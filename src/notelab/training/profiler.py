@@ -25,7 +25,7 @@ class TrialRow:
     batch_size: int
     fits: bool
     steps_per_epoch: int
-    seconds_per_step: float | None  # median
+    seconds_per_step: float | None  # median; the epoch projection uses the mean (a sum of steps)
     step_spread: float | None
     epoch_seconds: float | None
     total_seconds: float | None
@@ -78,14 +78,6 @@ class Profile:
     def as_dict(self) -> dict[str, object]:
         """Plain dict for JSON output."""
         return asdict(self)
-
-
-def trimmed_mean(times: np.ndarray, share: float = 0.1) -> float:
-    """Mean step time without the slowest and fastest ``share`` of steps: an epoch's time is
-    the sum of its steps (so the mean, not the median), kept safe from a rare stall."""
-    ordered = np.sort(times)
-    cut = int(len(ordered) * share)
-    return float(ordered[cut : len(ordered) - cut].mean())
 
 
 def fit_memory_model(rows: Sequence[TrialRow]) -> MemoryModel | None:
@@ -180,7 +172,7 @@ class Profiler:
         ok = result.fits and len(times) > 0
         median = float(np.median(times)) if ok else None
         spread = float(np.subtract(*np.percentile(times, [75, 25]))) if ok else None
-        epoch = steps * trimmed_mean(times) if ok else None
+        epoch = steps * float(times.mean()) if ok else None
         return TrialRow(
             result.batch_size,
             result.fits,

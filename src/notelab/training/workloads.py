@@ -148,8 +148,11 @@ def from_factory(spec: str, samples: int) -> Workload:
     try:
         result = factory(samples=samples) if takes_samples else factory()
     except Exception as error:  # the user's factory failed: say so, with its own message
-        raise InputError(f"{spec} to build a workload", f"{type(error).__name__}: {error}",
-                         "fix the factory; run it by hand to see the traceback") from None
+        raise InputError(
+            f"{spec} to build a workload",
+            f"{type(error).__name__}: {error}",
+            "fix the factory; run it by hand to see the traceback",
+        ) from None
     return check_workload(result, spec)
 
 
