@@ -29,6 +29,7 @@ class TrialSpec:
     device: str = "cpu"
     steps: int = 20
     warmup: int = 3
+    warmup_seconds: float = 0.5  # and at least this long: caches and allocators settle
     memory_limit: int | None = None
     dataset_size: int = 0  # examples the trial's data loader draws from (at least what it uses)
     threads: int | None = None
@@ -132,9 +133,11 @@ def run_trial(spec: TrialSpec) -> TrialResult:
     result = TrialResult(spec.batch_size, fits=True, start_bytes=psutil.Process().memory_info().rss)
     try:
         workload, batches = _prepare(spec, device)
-        for _ in range(spec.warmup):
+        warm_start, done = time.perf_counter(), 0
+        while done < spec.warmup or time.perf_counter() - warm_start < spec.warmup_seconds:
             _step(workload, next(batches), device)
-        _synchronise(device)
+            _synchronise(device)
+            done += 1
         result.setup_seconds = time.perf_counter() - start
         for _ in range(spec.steps):
             begin = time.perf_counter()
