@@ -155,6 +155,7 @@ class Profiler:
             runner = run_in_worker
         self.runner, self.progress = runner, progress
         self._rows: dict[int, TrialRow] = {}
+        self._first_prediction: int | None = None  # what the memory model said before trying
 
     def trial(self, batch_size: int) -> TrialRow:
         """Run (once) and return the row of one batch size."""
@@ -213,6 +214,8 @@ class Profiler:
             low = size
             guess = self._prediction()
             if guess is not None and guess > size:
+                if self._first_prediction is None:
+                    self._first_prediction = guess
                 return self._probe(min(guess, max_batch), low, max_batch)
             size *= 2
         if low < max_batch:
@@ -236,20 +239,15 @@ class Profiler:
         (four sizes, R² >= 0.98), try its prediction and the next size; binary-search whatever
         bracket is left between the last fit and the first failure. Every size reported was
         run."""
-        predicted = None
-
-        def remember() -> None:
-            nonlocal predicted
-            if predicted is None:
-                predicted = self._prediction()
-
         low, high = self._double(1, 0, max_batch)
-        remember()
+        predicted = self._first_prediction
+        if predicted is None:
+            predicted = self._prediction()
         while high is not None and high - low > 1:
             middle = (low + high) // 2
             low, high = (middle, high) if self.trial(middle).fits else (low, middle)
         profile = self.profile()
-        profile.predicted_largest = predicted if predicted is not None else self._prediction()
+        profile.predicted_largest = predicted
         if profile.predicted_largest is not None and profile.largest_fit:
             profile.prediction_error = (
                 profile.predicted_largest - profile.largest_fit
