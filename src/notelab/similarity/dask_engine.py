@@ -22,7 +22,7 @@ import pandas as pd
 
 from notelab.similarity import _kernels
 from notelab.similarity.dask_components import kept_on_cluster
-from notelab.similarity.dedup import Deduplicator, DedupResult, DedupStats
+from notelab.similarity.dedup import Deduplicator, DedupResult, DedupStats, outcome
 from notelab.similarity.lsh import unique_pairs
 
 Reader = Callable[[], Sequence[str]]
@@ -107,20 +107,15 @@ def dask_dedup(
     found = buckets.map_partitions(_pairs_in_buckets, meta=pair_meta).compute()
     candidates = unique_pairs(found.to_numpy(np.int64).reshape(-1, 2))
     tick("verify")
-    pairs, jaccard = _verify_all(candidates, sketches, bases, lengths, dedup, client)
+    pairs, jaccard = _verify_all(candidates, sketches, bases, dedup, client)
     tick("clusters")
     labels, kept_as = kept_on_cluster(pairs, lengths, dedup.keep, client, max(1, len(readers)))
-    kept_as[~nonempty] = -1
     tick(None)
-    stats.documents, stats.empty = len(lengths), int((~nonempty).sum())
-    stats.shingles = int(sum(x[2] for x in summaries))
-    stats.candidate_pairs, stats.similar_pairs = len(candidates), len(pairs)
-    stats.removed = int(((kept_as >= 0) & (kept_as != np.arange(len(kept_as)))).sum())
-    stats.clusters = len(np.unique(labels[nonempty])) if len(labels) else 0
-    return DedupResult(pairs, jaccard, kept_as, labels, stats)
+    stats.documents, stats.shingles = len(lengths), int(sum(x[2] for x in summaries))
+    return outcome(stats, candidates, pairs, jaccard, labels, kept_as, nonempty)
 
 
-def _verify_all(candidates, sketches, bases, lengths, dedup, client):
+def _verify_all(candidates, sketches, bases, dedup, client):
     from dask import delayed
 
     part = np.searchsorted(bases, candidates, side="right") - 1 if len(candidates) else candidates

@@ -83,6 +83,25 @@ def _phases(stats: DedupStats, progress: Progress | None) -> Callable:
     return phase
 
 
+def outcome(
+    stats: DedupStats,
+    candidates: np.ndarray,
+    pairs: np.ndarray,
+    jaccard: np.ndarray,
+    labels: np.ndarray,
+    kept_as: np.ndarray,
+    nonempty: np.ndarray,
+) -> DedupResult:
+    """The result of either engine: empties marked, counts filled in from the arrays."""
+    kept_as[~nonempty] = -1
+    result = DedupResult(pairs, jaccard, kept_as, labels, stats)
+    stats.empty = int((~nonempty).sum())
+    stats.candidate_pairs, stats.similar_pairs = len(candidates), len(pairs)
+    stats.removed = len(result.removed)
+    stats.clusters = len(np.unique(labels[nonempty])) if len(labels) else 0
+    return result
+
+
 class Deduplicator:
     """Find near-duplicate documents and keep one per cluster.
 
@@ -166,7 +185,6 @@ class Deduplicator:
         stats = stats or DedupStats(documents=len(lengths), bands=self.bands, rows=self.rows)
         phase = phase or _phases(stats, None)
         nonempty = np.diff(offsets) > 0
-        stats.empty = int((~nonempty).sum())
         stats.shingles = len(values)
         with phase("candidates"):
             candidates = candidate_pairs(signatures, self.bands, self.rows, nonempty)
@@ -175,11 +193,7 @@ class Deduplicator:
         with phase("clusters"):
             labels = components(len(lengths), pairs)
             kept_as = representatives(labels, lengths, self.keep)
-            kept_as[~nonempty] = -1
-        stats.candidate_pairs, stats.similar_pairs = len(candidates), len(pairs)
-        stats.removed = int(((kept_as >= 0) & (kept_as != np.arange(len(kept_as)))).sum())
-        stats.clusters = len(np.unique(labels[nonempty])) if len(labels) else 0
-        return DedupResult(pairs, jaccard, kept_as, labels, stats)
+        return outcome(stats, candidates, pairs, jaccard, labels, kept_as, nonempty)
 
     def verified(self, candidates, values, offsets, signatures) -> tuple[np.ndarray, np.ndarray]:
         """Candidate pairs whose similarity reaches the threshold, with that similarity."""
