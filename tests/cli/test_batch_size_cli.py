@@ -58,3 +58,28 @@ def test_bad_input_exit_2(args, message):
     result = run_cli("batch-size", *args)
     assert result.code == 2, result.stderr
     assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_auto_search_under_a_memory_limit_reports_the_answer_run_twice():
+    # the example model needs far less than 4 GiB: the search climbs to --max-batch and
+    # re-runs it before reporting it
+    result = run_cli(
+        "batch-size",
+        "--model",
+        "tests.training.example_factory:make_workload",
+        "--sizes",
+        "auto",
+        "--max-batch",
+        "16",
+        "--memory-limit",
+        "4GiB",
+        "--steps",
+        "2",
+        "--warmup",
+        "1",
+        "--samples",
+        "1000",
+    )
+    assert result.code == 0, result.stderr
+    assert "largest batch that fit: 16" in result.stdout
+    assert "the answer run twice" in result.stdout

@@ -81,7 +81,12 @@ def _print(profile: Profile) -> None:
     if profile.largest_fit:
         console.print(
             f"largest batch that fit: {profile.largest_fit}"
-            + (f" (first failure: {profile.first_failure})" if profile.first_failure else ""),
+            + (f" (first failure: {profile.first_failure})" if profile.first_failure else "")
+            + (
+                f"; {profile.trials} trials, the answer run twice"
+                if profile.trials > len(profile.rows)
+                else ""
+            ),
             highlight=False,
         )
     model = profile.memory_model
@@ -135,7 +140,8 @@ def _plot(profile: Profile, path: Path) -> None:
     "--sizes",
     default="auto",
     show_default=True,
-    help="Batch sizes, e.g. 1,2,4,8; 'auto' doubles then binary-searches.",
+    help="Batch sizes, e.g. 1,2,4,8; 'auto' doubles from 1, then follows the fitted memory "
+    "line to the largest batch under --memory-limit.",
 )
 @click.option(
     "--max-batch",

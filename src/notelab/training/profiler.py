@@ -74,6 +74,7 @@ class Profile:
     knee_reason: str = ""
     overhead_share: float = 0.0
     fixed_cost_seconds: float = 0.0
+    trials: int = 0
 
     def as_dict(self) -> dict[str, object]:
         """Plain dict for JSON output."""
@@ -128,6 +129,9 @@ class Profiler:
         Safety margin under the memory limit: a trial fits only under ``limit * (1 - margin)``.
     progress : callable, optional
         Told ``(batch_size, row)`` after each trial.
+    recheck : bool, optional
+        Whether :meth:`search` runs its answer a second time before reporting it (default: on
+        the CPU, where peak resident memory varies between runs).
     """
 
     def __init__(
@@ -139,6 +143,7 @@ class Profiler:
         runner: Runner | None = None,
         margin: float = 0.05,
         progress: Callable[[int, TrialRow], None] | None = None,
+        recheck: bool | None = None,
     ) -> None:
         self.samples = positive_int("samples", samples)
         self.epochs = positive_int("epochs", epochs)
@@ -154,6 +159,8 @@ class Profiler:
 
             runner = run_in_worker
         self.runner, self.progress = runner, progress
+        self.recheck = spec.device == "cpu" if recheck is None else recheck
+        self.trials = 0
         self._rows: dict[int, TrialRow] = {}
         self._first_prediction: int | None = None  # what the memory model said before trying
 
@@ -162,6 +169,7 @@ class Profiler:
         batch_size = positive_int("batch size", batch_size)
         if batch_size not in self._rows:
             result = self.runner(replace(self.spec, batch_size=batch_size))
+            self.trials += 1
             self._rows[batch_size] = self._row(result)
             if self.progress:
                 self.progress(batch_size, self._rows[batch_size])
@@ -206,46 +214,73 @@ class Profiler:
             return None
         return model.largest_under(self.spec.memory_limit)
 
-    def _double(self, size: int, low: int, max_batch: int) -> tuple[int, int | None]:
-        """Double from ``size`` until a failure, ``max_batch``, or a trustworthy prediction."""
-        while size <= max_batch:
-            if not self.trial(size).fits:
-                return low, size
-            low = size
-            guess = self._prediction()
-            if guess is not None and guess > size:
-                if self._first_prediction is None:
-                    self._first_prediction = guess
-                return self._probe(min(guess, max_batch), low, max_batch)
-            size *= 2
-        if low < max_batch:
-            return (max_batch, None) if self.trial(max_batch).fits else (low, max_batch)
-        return low, None
+    def _guess(self, low: int) -> int | None:
+        """The largest batch under the limit on the memory line near ``low``: the secant
+        through ``low`` and the largest fitting size at most 90% of it (close sizes differ by
+        little more than noise) once three such sizes are known, else the whole model's line
+        if it is trustworthy."""
+        below = [b for b, r in self._rows.items() if r.fits and b <= 0.9 * low]
+        if len(below) >= MODEL_MIN_POINTS - 1 and self.spec.memory_limit:
+            near, far = self._rows[low].peak_bytes, self._rows[max(below)].peak_bytes
+            if near > far:
+                per_sample = (near - far) / (low - max(below))
+                return low + int((self.spec.memory_limit - near) // per_sample)
+        return self._prediction()
 
-    def _probe(self, guess: int, low: int, max_batch: int) -> tuple[int, int | None]:
-        """Try the predicted largest batch and its neighbour to bracket the answer."""
-        if self.trial(guess).fits:
-            if guess >= max_batch:
-                return guess, None
-            if not self.trial(guess + 1).fits:
-                return guess, guess + 1
-            return self._double(min(2 * (guess + 1), max_batch), guess + 1, max_batch)
-        if guess - 1 > low and self.trial(guess - 1).fits:
-            return guess - 1, guess
-        return low, guess - 1 if guess - 1 > low else guess
+    def _next_size(self, low: int, high: int | None, max_batch: int, failures: int) -> int:
+        """The next size to try given the last fit ``low`` and first failure ``high``: the
+        memory line's guess, clamped inside the bracket; doubling while there is no trusted
+        line; bisection after two failures in a row (the line is too optimistic there)."""
+        top = max_batch if high is None else high - 1
+        guess = self._guess(low) if low and failures < 2 else None
+        if guess is not None and self._first_prediction is None and guess > low:
+            self._first_prediction = guess
+        if guess is not None:
+            return min(max(guess, low + 1), top)
+        if high is None:
+            return min(max(2 * low, 1), top)
+        return (low + high) // 2
+
+    def _converge(
+        self, low: int, high: int | None, size: int, failures: int, max_batch: int
+    ) -> tuple[int, int | None]:
+        """Try ``size``, then the next size, until a fit's next size fails (or ``max_batch``)."""
+        while True:
+            if self.trial(size).fits:
+                low, failures = size, 0
+            else:
+                high, failures = size, failures + 1
+            if (high is not None and high - low <= 1) or (high is None and low >= max_batch):
+                return low, high
+            size = self._next_size(low, high, max_batch, failures)
+
+    def _holds(self, size: int) -> bool:
+        """Run ``size`` once more in a fresh worker: peak RSS varies between runs, and an answer
+        that fit once may not fit the next time. A failure replaces the size's row."""
+        result = self.runner(replace(self.spec, batch_size=size))
+        self.trials += 1
+        if not result.fits:
+            result.error = f"fit once, failed when run again ({result.error})"
+            self._rows[size] = self._row(result)
+        if self.progress:
+            self.progress(size, self._row(result))
+        return result.fits
 
     def search(self, max_batch: int) -> Profile:
-        """The largest batch that fits: double from 1; once the memory model is trustworthy
-        (four sizes, R² >= 0.98), try its prediction and the next size; binary-search whatever
-        bracket is left between the last fit and the first failure. Every size reported was
-        run."""
-        low, high = self._double(1, 0, max_batch)
+        """The largest batch that fits: double from 1; from the fourth fitting size on, try the
+        size the memory line near the largest fit predicts under the limit (refitted after
+        every trial), inside the bracket of the last fit and the first failure; bisect after
+        two failures in a row. Stops at a size that fits whose next size fails (or
+        ``max_batch``); with ``recheck``, that size is run again, and if it fails this time the
+        search goes on below it. Every size reported was run."""
+        low, high = self._converge(0, None, 1, 0, max_batch)
+        while self.recheck and low and not self._holds(low):
+            high = low
+            low = max((b for b, r in self._rows.items() if r.fits and b < high), default=0)
+            if high - low > 1:
+                size = self._next_size(low, high, max_batch, failures=1)
+                low, high = self._converge(low, high, size, 1, max_batch)
         predicted = self._first_prediction
-        if predicted is None:
-            predicted = self._prediction()
-        while high is not None and high - low > 1:
-            middle = (low + high) // 2
-            low, high = (middle, high) if self.trial(middle).fits else (low, middle)
         profile = self.profile()
         profile.predicted_largest = predicted
         if profile.predicted_largest is not None and profile.largest_fit:
@@ -277,4 +312,5 @@ class Profiler:
             fixed_cost_seconds=float(np.median([r.wall_seconds - r.timed_seconds for r in rows]))
             if rows
             else 0.0,
+            trials=self.trials,
         )
