@@ -267,3 +267,38 @@ def test_failing_factory_is_a_failed_trial_with_its_message():
         TrialSpec(2, workload=None, model="tests.training.example_factory:fails_inside", steps=1)
     )
     assert not result.fits and "factory exploded" in result.error
+
+
+def test_cuda_branch_sets_the_memory_fraction_and_reads_both_peaks(monkeypatch):
+    """No GPU here: the CUDA calls are recorded, to check what the trial asks of them."""
+    import torch
+
+    from notelab.training import trial
+
+    calls = []
+    cuda = torch.cuda
+    props = type("Props", (), {"total_memory": 8 * 2**30})()
+    monkeypatch.setattr(cuda, "get_device_properties", lambda device: props)
+    monkeypatch.setattr(
+        cuda, "set_per_process_memory_fraction", lambda f, d: calls.append(("fraction", f))
+    )
+    monkeypatch.setattr(cuda, "reset_peak_memory_stats", lambda d: calls.append(("reset",)))
+    monkeypatch.setattr(cuda, "synchronize", lambda d: calls.append(("sync",)))
+    monkeypatch.setattr(cuda, "max_memory_allocated", lambda d: 123)
+    monkeypatch.setattr(cuda, "max_memory_reserved", lambda d: 456)
+    device = torch.device("cuda")
+    trial._limit_cuda_memory(2 * 2**30, device)
+    trial._limit_cuda_memory(None, device)
+    trial._limit_cuda_memory(16 * 2**30, device)  # more than the card: capped at all of it
+    trial._synchronise(device)
+    assert calls == [
+        ("fraction", 0.25),
+        ("reset",),
+        ("fraction", 1.0),
+        ("reset",),
+        ("fraction", 1.0),
+        ("reset",),
+        ("sync",),
+    ]
+    assert trial._peak(device) == (123, 456)
+    assert trial._is_oom(torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate"))

@@ -260,7 +260,7 @@ class Profiler:
         result = self.runner(replace(self.spec, batch_size=size))
         self.trials += 1
         if not result.fits:
-            result.error = f"fit once, failed when run again ({result.error})"
+            result.error = f"fit once, failed when run again: {result.error}"
             self._rows[size] = self._row(result)
         if self.progress:
             self.progress(size, self._row(result))

@@ -94,6 +94,14 @@ def _peak(device: torch.device) -> tuple[int, int]:
     return rss, rss
 
 
+def _limit_cuda_memory(limit: int | None, device: torch.device) -> None:
+    """Make ``limit`` bytes real on a CUDA device (allocations past it raise out-of-memory)
+    and start this trial's peak statistics from zero."""
+    total = torch.cuda.get_device_properties(device).total_memory
+    torch.cuda.set_per_process_memory_fraction(min(1.0, limit / total) if limit else 1.0, device)
+    torch.cuda.reset_peak_memory_stats(device)
+
+
 def _prepare(spec: TrialSpec, device: torch.device):
     torch.manual_seed(spec.seed)
     # a forked worker may start with torch's thread pool cut to one thread: set it explicitly
@@ -104,16 +112,7 @@ def _prepare(spec: TrialSpec, device: torch.device):
         workload.dataset = Subset(workload.dataset, range(needed))
     workload.model.to(device).train()
     if device.type == "cuda":
-        torch.cuda.set_per_process_memory_fraction(
-            min(
-                1.0,
-                (spec.memory_limit or 0) / torch.cuda.get_device_properties(device).total_memory,
-            )
-            if spec.memory_limit
-            else 1.0,
-            device,
-        )
-        torch.cuda.reset_peak_memory_stats(device)
+        _limit_cuda_memory(spec.memory_limit, device)
     loader = DataLoader(
         workload.dataset,
         batch_size=spec.batch_size,
