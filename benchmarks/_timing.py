@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import resource
 import time
 from collections.abc import Callable
@@ -36,3 +37,8 @@ def _fmt(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:,.3g}" if abs(value) < 1000 else f"{value:,.0f}"
     return str(value)
+
+
+def bench_device() -> str:
+    """The device the training benchmarks use: ``NOTELAB_BENCH_DEVICE`` (default ``cpu``)."""
+    return os.environ.get("NOTELAB_BENCH_DEVICE", "cpu")

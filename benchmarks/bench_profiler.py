@@ -1,10 +1,10 @@
-"""Batch-size profiler: projection accuracy, overhead, and search against Lightning's binsearch.
+"""Batch-size profiler: projection accuracy and overhead.
 
-1. Projected epoch time (50 timed steps) against a measured full epoch, on two workloads and
-   three batch sizes (goal: within 10%).
+1. Projected epoch time (50 timed steps) against a measured full epoch, on three workloads and
+   three batch sizes each (goal: within 10%).
 2. Overhead of each sweep: share of wall time outside timed steps; fixed cost per trial.
 (The search for the largest batch, against Lightning's finder: ``bench_search``.)
-Run: .venv/bin/python -m benchmarks.bench_profiler
+Run: .venv/bin/python -m benchmarks.bench_profiler   (NOTELAB_BENCH_DEVICE=cuda on a GPU)
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from benchmarks._timing import print_table
+from benchmarks._timing import bench_device, print_table
 from notelab.training.profiler import Profiler
 from notelab.training.runner import run_in_worker
 from notelab.training.schedule import steps_per_epoch
@@ -34,7 +34,9 @@ def projection(rounds: int = 5) -> None:
     back to back."""
     rows = []
     for workload, (samples, sizes) in CASES.items():
-        spec = TrialSpec(1, workload=workload, steps=50, warmup=5, dataset_size=samples)
+        spec = TrialSpec(
+            1, workload=workload, device=bench_device(), steps=50, warmup=5, dataset_size=samples
+        )
         for batch in sizes:
             steps = steps_per_epoch(samples, batch)
             projected, measured = [], []

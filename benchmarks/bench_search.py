@@ -12,7 +12,8 @@ runs the answer a second time) is a fresh measurement, counted too. Each answer 
 re-run three times in fresh workers under the limit: whether it holds up in the next run.
 Two passes: no safety margin, then each tool's default 5% (notelab takes it off the memory
 limit, Lightning off the batch).
-Run: .venv/bin/python -m benchmarks.bench_search   (needs ``pip install lightning``)
+Run: .venv/bin/python -m benchmarks.bench_search   (needs ``pip install lightning``;
+NOTELAB_BENCH_DEVICE=cuda on a GPU)
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from dataclasses import replace
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
-from benchmarks._timing import print_table
+from benchmarks._timing import bench_device, print_table
 from notelab.training.profiler import Profiler
 from notelab.training.runner import run_in_worker
 from notelab.training.trial import TrialResult, TrialSpec
@@ -41,7 +42,9 @@ class MeasuredCurve:
     """Peak memory per batch size of one workload, each size measured once on first use."""
 
     def __init__(self, workload: str) -> None:
-        self.spec = TrialSpec(1, workload=workload, steps=2, warmup=1, dataset_size=8192)
+        self.spec = TrialSpec(
+            1, workload=workload, device=bench_device(), steps=2, warmup=1, dataset_size=8192
+        )
         self.results: dict[int, TrialResult] = {}
 
     def result(self, size: int) -> TrialResult:
