@@ -160,10 +160,11 @@ def test_an_answer_that_fails_when_run_again_is_not_reported():
     assert profile.first_failure == 77
 
 
-def test_no_recheck_when_asked_or_on_cuda():
+def test_no_recheck_when_asked_on_cuda_or_without_a_limit():
     for spec, recheck in (
         (TrialSpec(1, memory_limit=500), False),
         (TrialSpec(1, device="cuda", memory_limit=500), None),
+        (TrialSpec(1), None),
     ):
         calls = []
         Profiler(1000, spec, margin=0.0, recheck=recheck, runner=fake_runner(calls=calls)).search(

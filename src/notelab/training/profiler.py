@@ -131,7 +131,7 @@ class Profiler:
         Told ``(batch_size, row)`` after each trial.
     recheck : bool, optional
         Whether :meth:`search` runs its answer a second time before reporting it (default: on
-        the CPU, where peak resident memory varies between runs).
+        the CPU under a memory limit, where peak resident memory varies between runs).
     """
 
     def __init__(
@@ -159,7 +159,9 @@ class Profiler:
 
             runner = run_in_worker
         self.runner, self.progress = runner, progress
-        self.recheck = spec.device == "cpu" if recheck is None else recheck
+        if recheck is None:  # peaks that vary run to run, judged against a limit
+            recheck = spec.device == "cpu" and limit is not None
+        self.recheck = recheck
         self.trials = 0
         self._rows: dict[int, TrialRow] = {}
         self._first_prediction: int | None = None  # what the memory model said before trying
