@@ -1,6 +1,7 @@
 """The profiler's logic with an injected runner (exact numbers), and real trials in workers."""
 
 import pytest
+from benchmarks.bench_search_sim import lightning_binsearch  # its loop, step for step
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -97,23 +98,6 @@ def curve_runner(peak_of, calls):
     return run
 
 
-def lightning_binsearch_trials(fits, init_val=2, cap=8192):
-    """Trials Lightning's ``binsearch`` mode runs (its loop, step for step) to reach its answer."""
-    low, high, size, trials = 1, None, init_val, 0
-    while size < cap:
-        trials += 1
-        if fits(size):
-            low = size
-            if high and high - low <= 1:
-                break
-            size = (high + low) // 2 if high else size * 2
-        else:
-            high, size = size, (size + low) // 2
-            if high - low <= 1:
-                break
-    return trials
-
-
 @given(
     fixed=st.floats(50, 5_000),
     per_sample=st.floats(0.5, 200),
@@ -185,7 +169,7 @@ def test_search_needs_fewer_trials_than_lightning_on_a_concave_curve():
     ).search(8192)
     truth = max(b for b in range(1, 8193) if int(peak_of(b)) <= limit)
     assert profile.largest_fit == truth
-    assert len(calls) < lightning_binsearch_trials(lambda b: int(peak_of(b)) <= limit)
+    assert len(calls) < lightning_binsearch(lambda b: int(peak_of(b)) <= limit)[1]
 
 
 def test_margin_lowers_the_effective_limit():
