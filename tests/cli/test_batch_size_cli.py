@@ -48,6 +48,7 @@ def test_human_table():
         (["--device", "cuda"], "CUDA"),
         (["--workload", "mlp", "--model", "x:y"], "one of --workload or --model"),
         (["--steps", "0"], "--steps >= 1"),
+        (["--min-time", "-1"], "--min-time >= 0"),
     ],
 )
 def test_bad_input_exit_2(args, message):

@@ -223,9 +223,13 @@ def test_parse_size_rejects_nonsense(text):
 
 
 def test_real_trial_in_a_worker_process():
-    result = run_in_worker(TrialSpec(4, workload="mlp", steps=3, warmup=1))
+    result = run_in_worker(TrialSpec(4, workload="mlp", steps=3, warmup=1, timed_seconds=0.0))
     assert result.fits and len(result.step_seconds) == 3
     assert result.peak_bytes > result.start_bytes > 0
+    # fast steps are timed for at least timed_seconds: more than --steps of them
+    result = run_in_worker(TrialSpec(4, workload="mlp", steps=3, warmup=1, timed_seconds=0.3))
+    assert len(result.step_seconds) > 3 and sum(result.step_seconds) >= 0.3
+    assert sum(result.step_seconds[:-1]) < 0.3  # and it stops as soon as it has them
 
 
 def test_cpu_memory_limit_stops_a_trial_not_the_sweep():

@@ -159,6 +159,13 @@ def _plot(profile: Profile, path: Path) -> None:
     "--margin", type=float, default=0.05, show_default=True, help="Safety margin under the limit."
 )
 @click.option("--steps", type=int, default=20, show_default=True, help="Timed steps per trial.")
+@click.option(
+    "--min-time",
+    type=float,
+    default=0.5,
+    show_default=True,
+    help="Seconds of timed steps per trial at least (fast steps: more of them).",
+)
 @click.option("--warmup", type=int, default=3, show_default=True, help="Untimed steps first.")
 @click.option("--plot", type=click.Path(path_type=Path), help="Time and memory figure (PNG).")
 @json_option
@@ -173,6 +180,7 @@ def batch_size_command(
     memory_limit,
     margin,
     steps,
+    min_time,
     warmup,
     plot,
     as_json,
@@ -199,6 +207,8 @@ def batch_size_command(
     ):
         if value < 1:
             raise InputError(f"{name} >= 1", str(value))
+    if not min_time >= 0:
+        raise InputError("--min-time >= 0 (seconds)", str(min_time), "pass 0 to time --steps only")
     chosen = _sizes(sizes)
     limit = parse_size(memory_limit) if memory_limit else None
     spec = TrialSpec(
@@ -207,6 +217,7 @@ def batch_size_command(
         model=model_spec,
         device=_device(device),
         steps=steps,
+        timed_seconds=min_time,
         warmup=max(0, warmup),
         memory_limit=limit,
     )

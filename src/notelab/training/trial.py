@@ -30,6 +30,7 @@ class TrialSpec:
     steps: int = 20
     warmup: int = 3
     warmup_seconds: float = 0.5  # and at least this long: caches and allocators settle
+    timed_seconds: float = 0.5  # time at least this long: a hiccup is a small part of the mean
     memory_limit: int | None = None
     dataset_size: int = 0  # examples the trial's data loader draws from (at least what it uses)
     threads: int | None = None
@@ -138,11 +139,13 @@ def run_trial(spec: TrialSpec) -> TrialResult:
             _synchronise(device)
             done += 1
         result.setup_seconds = time.perf_counter() - start
-        for _ in range(spec.steps):
+        timed = 0.0
+        while len(result.step_seconds) < spec.steps or timed < spec.timed_seconds:
             begin = time.perf_counter()
             _step(workload, next(batches), device)
             _synchronise(device)
             result.step_seconds.append(time.perf_counter() - begin)
+            timed += result.step_seconds[-1]
     except Exception as error:  # a trial's failure is reported, never raised
         result.fits = False
         result.error = (
