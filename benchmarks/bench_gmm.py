@@ -16,30 +16,12 @@ from sklearn.datasets import load_breast_cancer, load_digits, load_iris, load_wi
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture as SklearnGM
 
+from benchmarks._mixture import sklearn_start as start
+from benchmarks._mixture import synthetic
 from benchmarks._timing import print_table
 from notelab.mixture import COVARIANCE_TYPES, GaussianMixture
 
 warnings.simplefilter("ignore", ConvergenceWarning)
-
-
-def synthetic(n: int, d: int, k: int, seed: int = 0, spread: float = 5.0) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    centres = rng.normal(0, spread, (k, d))
-    return centres[rng.integers(0, k, n)] + rng.normal(0, 1, (n, d))
-
-
-def start(X, k, covariance_type, **extra):
-    s = SklearnGM(
-        k, covariance_type=covariance_type, random_state=0, max_iter=1, reg_covar=1e-3
-    ).fit(X)
-    return dict(
-        covariance_type=covariance_type,
-        weights_init=s.weights_,
-        means_init=s.means_,
-        precisions_init=s.precisions_,
-        reg_covar=1e-3,
-        **extra,
-    )
 
 
 def parity() -> None:

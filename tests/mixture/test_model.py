@@ -2,6 +2,7 @@ import warnings
 
 import numpy as np
 import pytest
+from benchmarks._mixture import sklearn_start, synthetic
 from sklearn.datasets import load_breast_cancer, load_digits, load_iris, load_wine
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture as SklearnGM
@@ -18,26 +19,9 @@ DATASETS = {
 }
 
 
-def synthetic(n=2000, d=3, k=3, seed=0):
-    rng = np.random.default_rng(seed)
-    centres = rng.normal(0, 5, (k, d))
-    return centres[rng.integers(0, k, n)] + rng.normal(0, 1, (n, d))
-
-
 def same_start(X, k, covariance_type, **extra):
-    start = SklearnGM(
-        k, covariance_type=covariance_type, random_state=0, max_iter=1, reg_covar=1e-3
-    ).fit(X)
-    return dict(
-        covariance_type=covariance_type,
-        weights_init=start.weights_,
-        means_init=start.means_,
-        precisions_init=start.precisions_,
-        max_iter=25,
-        tol=0.0,
-        reg_covar=1e-3,
-        **extra,
-    )
+    """One scikit-learn iteration's parameters, then 25 iterations with no early stop."""
+    return sklearn_start(X, k, covariance_type, max_iter=25, tol=0.0, **extra)
 
 
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)

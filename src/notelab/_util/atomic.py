@@ -7,7 +7,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 
 @contextlib.contextmanager
@@ -63,3 +63,9 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
     """Write ``data`` to ``path`` atomically."""
     with atomic_writer(path, "wb") as handle:
         handle.write(data)
+
+
+def atomic_write_png(path: str | os.PathLike[str], figure: Any, dpi: int = 110) -> None:
+    """Save a matplotlib ``figure`` to ``path`` as PNG, atomically."""
+    with atomic_writer(path, "wb") as handle:
+        figure.savefig(handle, format="png", dpi=dpi)

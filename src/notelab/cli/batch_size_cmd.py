@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import click
 from rich.table import Table
 
-from notelab._util import InputError, atomic_write_bytes
+from notelab._util import InputError, atomic_write_png
 from notelab.cli._common import emit_json, json_option, progress_bar, stdout_console
 from notelab.training.profiler import Profile, Profiler
 from notelab.training.sizes import format_size, parse_size
@@ -111,9 +110,7 @@ def _print(profile: Profile) -> None:
 def _plot(profile: Profile, path: Path) -> None:
     from notelab.training.plot import profile_figure
 
-    out = io.BytesIO()
-    profile_figure(profile).savefig(out, format="png", dpi=110)
-    atomic_write_bytes(path, out.getvalue())
+    atomic_write_png(path, profile_figure(profile))
 
 
 @click.command("batch-size")

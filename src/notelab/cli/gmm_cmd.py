@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import warnings
 from pathlib import Path
 from typing import Any
@@ -11,7 +10,7 @@ import click
 import numpy as np
 from rich.table import Table
 
-from notelab._util import InputError, atomic_write_bytes, atomic_writer
+from notelab._util import InputError, atomic_write_png, atomic_writer
 from notelab.cli._common import emit_json, json_option, stdout_console
 from notelab.cli._engine import check_engine, dask_client, engine_options
 from notelab.mixture import COVARIANCE_TYPES, CRITERIA, GaussianMixture, NpyFileSource
@@ -199,9 +198,7 @@ def gmm_fit(
         _write_assignments(assign, model, data)
     if plot:
         sample = data if not isinstance(data, NpyFileSource) else next(_chunks(data))
-        buffer = io.BytesIO()
-        plot_mixture(model, sample).savefig(buffer, format="png", dpi=110)
-        atomic_write_bytes(plot, buffer.getvalue())
+        atomic_write_png(plot, plot_mixture(model, sample))
     if as_json:
         emit_json(summary)
     else:

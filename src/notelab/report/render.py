@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import math
 import platform
@@ -16,7 +15,7 @@ from typing import Any
 import jinja2
 import numpy as np
 
-from notelab._util import atomic_write_bytes, atomic_write_text
+from notelab._util import atomic_write_png, atomic_write_text
 from notelab.findings.model import Finding, Verdict
 
 
@@ -89,9 +88,7 @@ def results_document(findings: list[Finding], meta: dict[str, Any]) -> dict[str,
 def _write_figures(finding: Finding, out: Path) -> list[FigureFile]:
     files = []
     for fig in finding.figures:
-        buffer = io.BytesIO()
-        fig.figure.savefig(buffer, format="png", dpi=110)
-        atomic_write_bytes(out / f"{fig.name}.png", buffer.getvalue())
+        atomic_write_png(out / f"{fig.name}.png", fig.figure)
         files.append(FigureFile(f"{fig.name}.png", fig.caption))
     return files
 

@@ -263,10 +263,12 @@ class Profiler:
         self.trials += 1
         if not result.fits:
             result.error = f"fit once, failed when run again: {result.error}"
-            self._rows[size] = self._row(result)
+        row = self._row(result)
+        if not row.fits:
+            self._rows[size] = row
         if self.progress:
-            self.progress(size, self._row(result))
-        return result.fits
+            self.progress(size, row)
+        return row.fits
 
     def search(self, max_batch: int) -> Profile:
         """The largest batch that fits: double from 1; from the fourth fitting size on, try the
