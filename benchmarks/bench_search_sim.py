@@ -77,7 +77,7 @@ def main() -> None:
         # up to 1300 MiB: the answers stay under 4096, where Lightning's loop would stop at its
         # cap (8192) and report it untried
         limits = np.linspace(min(points.values()) + 30, 1300, 40)
-        for noise in (0.0, 1.0, 3.0):
+        for noise in (0.0, 1.0, 3.0, 10.0, 30.0):
             cases = []
             for limit in limits:
                 for seed in range(3):

@@ -49,6 +49,9 @@ def test_human_table():
         (["--workload", "mlp", "--model", "x:y"], "one of --workload or --model"),
         (["--steps", "0"], "--steps >= 1"),
         (["--min-time", "-1"], "--min-time >= 0"),
+        (["--warmup", "-1"], "--warmup >= 0"),
+        (["--margin", "1"], "--margin in [0, 1)"),
+        (["--margin", "-0.1"], "--margin in [0, 1)"),
     ],
 )
 def test_bad_input_exit_2(args, message):

@@ -206,6 +206,10 @@ def batch_size_command(
             raise InputError(f"{name} >= 1", str(value))
     if not min_time >= 0:
         raise InputError("--min-time >= 0 (seconds)", str(min_time), "pass 0 to time --steps only")
+    if warmup < 0:
+        raise InputError("--warmup >= 0 (untimed steps)", str(warmup), "pass 0 for none")
+    if not 0 <= margin < 1:
+        raise InputError("--margin in [0, 1)", str(margin), "e.g. --margin 0.05 for 5%")
     chosen = _sizes(sizes)
     limit = parse_size(memory_limit) if memory_limit else None
     spec = TrialSpec(
@@ -215,7 +219,7 @@ def batch_size_command(
         device=_device(device),
         steps=steps,
         timed_seconds=min_time,
-        warmup=max(0, warmup),
+        warmup=warmup,
         memory_limit=limit,
     )
     total = len(chosen) if chosen else None
