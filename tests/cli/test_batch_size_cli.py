@@ -86,4 +86,4 @@ def test_auto_search_under_a_memory_limit_reports_the_answer_run_twice():
     )
     assert result.code == 0, result.stderr
     assert "largest batch that fit: 16" in result.stdout
-    assert "the answer run twice" in result.stdout
+    assert "the answer run twice (peaks " in result.stdout and " MiB)" in result.stdout

@@ -142,6 +142,7 @@ def test_an_answer_that_fails_when_run_again_is_not_reported():
     row = {r.batch_size: r for r in profile.rows}[77]
     assert not row.fits and "failed when run again" in row.error
     assert profile.first_failure == 77
+    assert profile.answer_peaks == [100 + 10 * 76] * 2  # both runs of the answer, 76
 
 
 def test_no_recheck_when_asked_on_cuda_or_without_a_limit():
@@ -151,10 +152,10 @@ def test_no_recheck_when_asked_on_cuda_or_without_a_limit():
         (TrialSpec(1), None),
     ):
         calls = []
-        Profiler(1000, spec, margin=0.0, recheck=recheck, runner=fake_runner(calls=calls)).search(
-            64
-        )
-        assert len(calls) == len(set(calls))
+        profile = Profiler(
+            1000, spec, margin=0.0, recheck=recheck, runner=fake_runner(calls=calls)
+        ).search(64)
+        assert len(calls) == len(set(calls)) and profile.answer_peaks == []
 
 
 def test_search_needs_fewer_trials_than_lightning_on_a_concave_curve():

@@ -82,8 +82,10 @@ def _print(profile: Profile) -> None:
             f"largest batch that fit: {profile.largest_fit}"
             + (f" (first failure: {profile.first_failure})" if profile.first_failure else "")
             + (
-                f"; {profile.trials} trials, the answer run twice"
-                if profile.trials > len(profile.rows)
+                f"; {profile.trials} trials, the answer run twice (peaks "
+                + " and ".join(format_size(p) for p in profile.answer_peaks)
+                + ")"
+                if profile.answer_peaks
                 else ""
             ),
             highlight=False,

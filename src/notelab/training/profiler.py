@@ -75,6 +75,7 @@ class Profile:
     overhead_share: float = 0.0
     fixed_cost_seconds: float = 0.0
     trials: int = 0
+    answer_peaks: list[int] = field(default_factory=list)  # both runs of a re-checked answer
 
     def as_dict(self) -> dict[str, object]:
         """Plain dict for JSON output."""
@@ -164,6 +165,7 @@ class Profiler:
         self.recheck = recheck
         self.trials = 0
         self._rows: dict[int, TrialRow] = {}
+        self._answer_peaks: list[int] = []
         self._first_prediction: int | None = None  # what the memory model said before trying
 
     def trial(self, batch_size: int) -> TrialRow:
@@ -264,7 +266,9 @@ class Profiler:
         if not result.fits:
             result.error = f"fit once, failed when run again: {result.error}"
         row = self._row(result)
-        if not row.fits:
+        if row.fits:
+            self._answer_peaks = [self._rows[size].peak_bytes, row.peak_bytes]
+        else:
             self._rows[size] = row
         if self.progress:
             self.progress(size, row)
@@ -287,6 +291,7 @@ class Profiler:
         predicted = self._first_prediction
         profile = self.profile()
         profile.predicted_largest = predicted
+        profile.answer_peaks = list(self._answer_peaks) if self.recheck and low else []
         if profile.predicted_largest is not None and profile.largest_fit:
             profile.prediction_error = (
                 profile.predicted_largest - profile.largest_fit
