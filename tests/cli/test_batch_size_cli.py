@@ -1,3 +1,5 @@
+import json
+
 import pytest
 
 from tests.conftest import run_cli
@@ -87,3 +89,46 @@ def test_auto_search_under_a_memory_limit_reports_the_answer_run_twice():
     assert result.code == 0, result.stderr
     assert "largest batch that fit: 16" in result.stdout
     assert "the answer run twice (peaks " in result.stdout and " MiB)" in result.stdout
+
+
+def test_ctrl_c_keeps_what_was_measured(monkeypatch, capsys, tmp_path):
+    # Ctrl-C during the third trial: the two measured sizes are printed, plotted, exit 130
+    from notelab.cli.main import main
+    from notelab.training.profiler import Profiler
+
+    real_trial = Profiler.trial
+
+    def trial(self, batch_size):
+        if len(self._rows) == 2:
+            raise KeyboardInterrupt
+        return real_trial(self, batch_size)
+
+    monkeypatch.setattr(Profiler, "trial", trial)
+    plot = tmp_path / "bs.png"
+    with pytest.raises(SystemExit) as stopped:
+        main(
+            [
+                "batch-size",
+                "--model",
+                "tests.training.example_factory:make_workload",
+                "--sizes",
+                "1,2,4",
+                "--steps",
+                "2",
+                "--warmup",
+                "1",
+                "--min-time",
+                "0",
+                "--samples",
+                "100",
+                "--plot",
+                str(plot),
+                "--json",
+            ]
+        )
+    assert stopped.value.code == 130
+    out, err = capsys.readouterr()
+    profile = json.loads(out)
+    assert profile["interrupted"] and [r["batch_size"] for r in profile["rows"]] == [1, 2]
+    assert all(r["fits"] for r in profile["rows"]) and "interrupted after 2 trial(s)" in err
+    assert plot.stat().st_size > 0

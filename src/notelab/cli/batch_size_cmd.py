@@ -224,18 +224,38 @@ def batch_size_command(
         warmup=warmup,
         memory_limit=limit,
     )
-    total = len(chosen) if chosen else None
-    with progress_bar(disable=as_json) as progress:
-        task = progress.add_task("trials", total=total)
-
-        def tick(batch, row):
-            progress.update(task, advance=1, description=f"batch {batch}")
-
-        profiler = Profiler(samples, spec, epochs=epochs, margin=margin, progress=tick)
-        profile = profiler.sweep(chosen) if chosen else profiler.search(min(max_batch, samples))
-    if plot:
+    profile = _run(
+        Profiler(samples, spec, epochs=epochs, margin=margin), chosen, max_batch, as_json
+    )
+    if plot and profile.rows:
         _plot(profile, plot)
     if as_json:
         emit_json(profile.as_dict())
     else:
         _print(profile)
+    if profile.interrupted:
+        click.echo(
+            f"interrupted after {profile.trials} trial(s): the results above are what was "
+            "measured before it",
+            err=True,
+        )
+        raise SystemExit(130)
+
+
+def _run(profiler: Profiler, sizes: list[int] | None, max_batch: int, quiet: bool) -> Profile:
+    """The sweep (or search) with a progress bar; on Ctrl-C, what was measured so far."""
+    with progress_bar(disable=quiet) as progress:
+        task = progress.add_task("trials", total=len(sizes) if sizes else None)
+
+        def tick(batch, row):
+            progress.update(task, advance=1, description=f"batch {batch}")
+
+        profiler.progress = tick
+        try:
+            if sizes:
+                return profiler.sweep(sizes)
+            return profiler.search(min(max_batch, profiler.samples))
+        except KeyboardInterrupt:
+            profile = profiler.profile()
+            profile.interrupted = True
+            return profile

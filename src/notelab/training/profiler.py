@@ -76,6 +76,7 @@ class Profile:
     fixed_cost_seconds: float = 0.0
     trials: int = 0
     answer_peaks: list[int] = field(default_factory=list)  # both runs of a re-checked answer
+    interrupted: bool = False  # stopped by the user: what was measured before it
 
     def as_dict(self) -> dict[str, object]:
         """Plain dict for JSON output."""
