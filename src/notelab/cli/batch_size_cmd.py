@@ -149,9 +149,15 @@ def _plot(profile: Profile, path: Path) -> None:
     show_default=True,
     help="Largest batch --sizes auto tries.",
 )
-@click.option("--epochs", type=int, default=1, show_default=True)
 @click.option(
-    "--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True
+    "--epochs", type=int, default=1, show_default=True, help="Epochs to project the time for."
+)
+@click.option(
+    "--device",
+    type=click.Choice(["auto", "cpu", "cuda"]),
+    default="auto",
+    show_default=True,
+    help="auto: CUDA when PyTorch sees a GPU, else the CPU.",
 )
 @click.option("--memory-limit", help="e.g. 8GiB: real on CUDA; on the CPU, the trial's peak RSS.")
 @click.option(
@@ -187,6 +193,7 @@ def batch_size_command(
     """Profile training time and memory across batch sizes for one model.
 
     Each trial runs in its own worker process; an out-of-memory error ends that trial only.
+    Ctrl-C prints the trials finished so far (exit 130).
 
     \b
     Examples:
