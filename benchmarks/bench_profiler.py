@@ -60,14 +60,15 @@ def projection(rounds: int = 5) -> None:
                 )
                 measured.append(sum(full.step_seconds))
             ratios = np.array(projected) / np.array(measured)
+            typical = float(np.median(measured))
             rows.append(
                 [
                     workload,
                     batch,
                     steps,
                     float(np.median(projected)),
-                    float(np.median(measured)),
-                    (max(measured) - min(measured)) / float(np.median(measured)),
+                    typical,
+                    (max(measured) - min(measured)) / typical,
                     epoch_to_epoch(measured),
                     float(np.median(ratios)) - 1,
                 ]

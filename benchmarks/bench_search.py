@@ -58,24 +58,22 @@ class MeasuredCurve:
         )
         self.results: dict[int, TrialResult] = {}
 
+    def measure(self, size: int) -> TrialResult:
+        """A fresh trial of ``size`` (no limit: the whole peak is measured)."""
+        return run_in_worker(replace(self.spec, batch_size=size))
+
     def result(self, size: int) -> TrialResult:
         if size not in self.results:
-            self.results[size] = run_in_worker(replace(self.spec, batch_size=size))
+            self.results[size] = self.measure(size)
         return self.results[size]
 
     def fits(self, size: int, limit: int) -> bool:
-        result = self.result(size)
-        return result.fits and result.peak_bytes <= limit
+        return under(self.result(size), limit)
 
     def refits(self, size: int, limit: int, times: int = REFITS) -> str:
         """How many of ``times`` fresh trials of ``size``, measured as the table is, peak under
         ``limit``: whether the answer holds up in the next run (peak RSS varies between runs)."""
-        spec = replace(self.spec, batch_size=size)
-        held = 0
-        for _ in range(times):
-            result = run_in_worker(spec)
-            held += result.fits and result.peak_bytes <= limit
-        return f"{held}/{times}"
+        return f"{sum(under(self.measure(size), limit) for _ in range(times))}/{times}"
 
     def runner(self, calls: list[int]):
         """A trial runner for notelab's profiler that reads the table."""
@@ -84,11 +82,15 @@ class MeasuredCurve:
             size = spec.batch_size
             again = size in calls  # the profiler re-checking its answer: a fresh measurement
             calls.append(size)
-            result = run_in_worker(replace(self.spec, batch_size=size)) if again else None
-            result = result or self.result(size)
-            return replace(result, fits=result.fits and result.peak_bytes <= spec.memory_limit)
+            result = self.measure(size) if again else self.result(size)
+            return replace(result, fits=under(result, spec.memory_limit))
 
         return run
+
+
+def under(result: TrialResult, limit: int) -> bool:
+    """Whether a trial ran and peaked at most ``limit`` bytes."""
+    return result.fits and result.peak_bytes <= limit
 
 
 def lightning_search(curve: MeasuredCurve, limit: int, margin: float) -> tuple[int, list[int]]:

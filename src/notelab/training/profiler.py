@@ -292,7 +292,7 @@ class Profiler:
         predicted = self._first_prediction
         profile = self.profile()
         profile.predicted_largest = predicted
-        profile.answer_peaks = list(self._answer_peaks) if self.recheck and low else []
+        profile.answer_peaks = list(self._answer_peaks)  # set only by a re-check that held
         if profile.predicted_largest is not None and profile.largest_fit:
             profile.prediction_error = (
                 profile.predicted_largest - profile.largest_fit
