@@ -20,6 +20,14 @@ COMMANDS = {
     "dedup": ("notelab.cli.dedup_cmd", "dedup_group", "Near-duplicate detection (MinHash+LSH)."),
     "similarity": ("notelab.cli.dedup_cmd", "similarity_command", "Jaccard of two texts."),
     "gmm": ("notelab.cli.gmm_cmd", "gmm_group", "Gaussian mixtures by EM."),
+    "classify": (
+        "notelab.cli.classify_cmd",
+        "classify_group",
+        "Compare classifiers, pros and cons.",
+    ),
+    "norm": ("notelab.cli.norm_cmd", "norm_group", "Batch, layer, group and RMS normalisation."),
+    "seq": ("notelab.cli.seq_cmd", "seq_group", "Sequence training: teacher forcing, schedules."),
+    "semi": ("notelab.cli.semi_cmd", "semi_group", "Semi- and self-supervised learning."),
     "batch-size": (
         "notelab.cli.batch_size_cmd",
         "batch_size_command",

@@ -2,39 +2,13 @@
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from matplotlib.figure import Figure as MplFigure
+from notelab.findings.stats import Estimate, Region, Verdict, grade
 
-
-class Verdict(str, enum.Enum):
-    """How a claim fares against the measurement."""
-
-    HOLDS = "holds"
-    PARTLY = "partly"
-    FAILS = "fails"
-
-    @classmethod
-    def from_checks(cls, passed: int, total: int) -> Verdict:
-        """All checks pass: holds; some: partly; none: fails.
-
-        Examples
-        --------
-        >>> Verdict.from_checks(3, 4).value
-        'partly'
-        """
-        if total <= 0:
-            raise ValueError(f"expected at least one check, got {total}")
-        if passed == total:
-            return cls.HOLDS
-        return cls.PARTLY if passed > 0 else cls.FAILS
-
-    @classmethod
-    def of(cls, ok: bool) -> Verdict:
-        """Holds when ``ok``, fails otherwise."""
-        return cls.HOLDS if ok else cls.FAILS
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure as MplFigure
 
 
 @dataclass(frozen=True)
@@ -44,6 +18,32 @@ class Claim:
     text: str
     verdict: Verdict
     evidence: str
+    estimate: Estimate | None = None
+    holds: Region | None = None
+    partly: Region | None = None
+
+    @classmethod
+    def judged(
+        cls,
+        text: str,
+        estimate: Estimate,
+        *,
+        holds: Region,
+        partly: Region | None = None,
+        evidence: str,
+    ) -> Claim:
+        """The claim with its verdict graded from ``estimate``: the way every claim is made.
+
+        Examples
+        --------
+        >>> from notelab.findings.stats import at_least
+        >>> c = Claim.judged("Steps are exact.", Estimate.exact(1.0), holds=at_least(1.0),
+        ...                  evidence="10 of 10 loops took the predicted steps.")
+        >>> c.verdict.value
+        'holds'
+        """
+        verdict = grade(estimate, holds=holds, partly=partly)
+        return cls(text, verdict, evidence, estimate, holds, partly)
 
 
 @dataclass(frozen=True)

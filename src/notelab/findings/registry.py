@@ -16,8 +16,12 @@ SCALES = ("quick", "full")
 # note number -> (module, title); the module has ``run(scale, seed) -> Finding``.
 _MODULES: dict[int, tuple[str, str]] = {
     1: ("notelab.findings.note01_batch_size", "Batch size vs training time and memory"),
+    2: ("notelab.findings.note02_classifiers", "Classification algorithms: pros and cons"),
+    3: ("notelab.findings.note03_norm", "Batch normalisation vs layer normalisation"),
     4: ("notelab.findings.note04_em", "EM algorithm for a Gaussian mixture"),
+    5: ("notelab.findings.note05_teacher_forcing", "Teacher forcing and exposure bias"),
     6: ("notelab.findings.note06_steps", "Epoch, batch size, step"),
+    7: ("notelab.findings.note07_semi", "Self-supervised vs semi-supervised learning"),
     8: ("notelab.findings.note08_lsh", "Locality-sensitive hashing"),
     9: ("notelab.findings.note09_minhash", "MinHash"),
     10: ("notelab.findings.note10_ascii", "ASCII table and string comparison"),
