@@ -10,6 +10,7 @@ import click
 
 from notelab import __version__
 from notelab._util import InputError
+from notelab._util.extras import as_missing_extra
 
 # command -> (module, attribute, one-line help): a command's module (and its heavy imports:
 # torch, numba, dask) loads only when that command runs, so `notelab ascii` starts fast.
@@ -53,7 +54,8 @@ class LazyGroup(click.Group):
             formatter.write_dl([(name, text) for name, (_, _, text) in COMMANDS.items()])
 
 
-EXIT_RUNTIME, EXIT_USAGE = 1, 2
+EXIT_RUNTIME, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
+INTERRUPTED = "interrupted (Ctrl-C); outputs not yet complete were not written"
 
 
 @click.group(
@@ -81,12 +83,21 @@ def main(argv: list[str] | None = None) -> None:
         code = cli.main(args=args, prog_name="notelab", standalone_mode=False)
     except InputError as error:
         _fail(f"error: {error}", EXIT_USAGE, debug)
-    except click.exceptions.Abort:
+    except ModuleNotFoundError as error:
+        missing = as_missing_extra(error, f"notelab {args[0] if args else ''}".strip())
+        if missing is None:
+            _fail(f"error: {type(error).__name__}: {error}", EXIT_RUNTIME, debug)
+        _fail(f"error: {missing}", EXIT_USAGE, debug)
+    except click.exceptions.Abort as error:
+        if isinstance(error.__context__, KeyboardInterrupt):
+            _fail(INTERRUPTED, EXIT_INTERRUPTED, debug)
         _fail("aborted", EXIT_RUNTIME, debug)
     except click.ClickException as error:
         error.show()
         sys.exit(EXIT_USAGE)
-    except (KeyboardInterrupt, BrokenPipeError):
+    except KeyboardInterrupt:
+        _fail(INTERRUPTED, EXIT_INTERRUPTED, debug)
+    except BrokenPipeError:
         sys.exit(EXIT_RUNTIME)
     except Exception as error:  # the one place run-time failures become exit 1
         _fail(f"error: {type(error).__name__}: {error}", EXIT_RUNTIME, debug)
