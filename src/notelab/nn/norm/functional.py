@@ -1,0 +1,230 @@
+"""Batch, layer, group and RMS normalisation as functions, with ``torch.nn.functional``'s
+signatures; each picks a view of the input and the axes of its statistics, and hands them to the
+one hand-written autograd function (:class:`~notelab.nn.norm._function.Normalize`).
+
+Examples
+--------
+>>> import torch
+>>> x = torch.tensor([[1.0, 4.0], [3.0, 8.0]])
+>>> batch_norm(x, None, None, training=True, eps=0.0)     # each feature over the batch
+tensor([[-1., -1.],
+        [ 1.,  1.]])
+>>> layer_norm(x, (2,), eps=0.0)                           # each sample over its features
+tensor([[-1.,  1.],
+        [-1.,  1.]])
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import torch
+
+from notelab.nn.norm._function import Normalize
+
+
+def _shape(normalized_shape: int | Sequence[int]) -> tuple[int, ...]:
+    return (
+        (int(normalized_shape),)
+        if isinstance(normalized_shape, int)
+        else tuple(int(s) for s in normalized_shape)
+    )
+
+
+def _check_trailing(x: torch.Tensor, shape: tuple[int, ...], name: str) -> None:
+    if tuple(x.shape[x.dim() - len(shape) :]) != shape or x.dim() < len(shape):
+        raise ValueError(
+            f"expected an input whose last dimensions are {list(shape)} for {name}, "
+            f"got shape {list(x.shape)}"
+        )
+
+
+def _channel_view(x: torch.Tensor, channels_last: bool) -> torch.Tensor:
+    """``(N, C, *)`` or ``(..., C)`` as ``(M, C, L)``: statistics over axes 0 and 2."""
+    if channels_last:
+        return x.reshape(-1, x.shape[-1], 1)
+    return x.reshape(x.shape[0], x.shape[1], -1)
+
+
+def _update_running(
+    running: torch.Tensor | None, value: torch.Tensor, momentum: float | None
+) -> None:
+    if running is not None and momentum is not None:
+        with torch.no_grad():
+            running.mul_(1 - momentum).add_(value.reshape(running.shape), alpha=momentum)
+
+
+def batch_norm(
+    input: torch.Tensor,
+    running_mean: torch.Tensor | None,
+    running_var: torch.Tensor | None,
+    weight: torch.Tensor | None = None,
+    bias: torch.Tensor | None = None,
+    training: bool = False,
+    momentum: float | None = 0.1,
+    eps: float = 1e-5,
+    *,
+    mask: torch.Tensor | None = None,
+    channels_last: bool = False,
+) -> torch.Tensor:
+    """Batch normalisation: each channel over the batch (and positions), as
+    ``torch.nn.functional.batch_norm``.
+
+    In training the batch's statistics normalise, and the running estimates (when given) move
+    by ``momentum`` towards the batch mean and the *unbiased* batch variance, in place. Out of
+    training the running estimates normalise.
+
+    Parameters
+    ----------
+    input : Tensor
+        ``(N, C)``, ``(N, C, L)`` or ``(N, C, H, W)``; with ``channels_last``, ``(..., C)``.
+    running_mean, running_var : Tensor or None
+        ``(C,)`` buffers, updated in training; required out of training.
+    weight, bias : Tensor or None
+        ``(C,)`` affine parameters.
+    training : bool
+        Normalise with the batch's statistics (True) or the running ones.
+    momentum : float or None
+        Weight of the new batch in the running estimates; ``None`` leaves them unchanged here
+        (the module passes ``1 / batches`` for a cumulative average).
+    eps : float
+        Added to the variance before the square root; guards a zero variance.
+    mask : Tensor, optional
+        1 for real positions and 0 for padding, shaped like ``input`` without its channel axis:
+        padding is left out of the statistics (its outputs are still computed).
+    channels_last : bool
+        The channel is the last axis (``(N, T, C)`` sequences) instead of axis 1.
+
+    Returns
+    -------
+    Tensor
+        Same shape as ``input``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> rm, rv = torch.zeros(2), torch.ones(2)
+    >>> y = batch_norm(torch.tensor([[0.0, 2.0], [2.0, 6.0]]), rm, rv, training=True)
+    >>> rm, rv                              # moved 10% towards mean (1, 4) and variance (2, 8)
+    (tensor([0.1000, 0.4000]), tensor([1.1000, 1.7000]))
+    """
+    view = _channel_view(input, channels_last)
+    channels = view.shape[1]
+    flat_mask = None
+    if mask is not None:
+        flat_mask = mask.to(view.dtype).reshape(view.shape[0], 1, view.shape[2])
+    count = view.shape[0] * view.shape[2] if flat_mask is None else flat_mask.sum()
+    if training and int(count) <= 1:
+        raise ValueError(
+            f"Expected more than 1 value per channel when training, got input size "
+            f"{list(input.shape)}: the batch variance of one value is 0"
+        )
+    shape = (1, channels, 1)
+    w = None if weight is None else weight.reshape(shape)
+    b = None if bias is None else bias.reshape(shape)
+    if training:
+        y, mean, var = Normalize.apply(view, w, b, None, None, flat_mask, (0, 2), eps, True)
+        unbiased = var * (count / (count - 1))
+        _update_running(running_mean, mean, momentum)
+        _update_running(running_var, unbiased, momentum)
+    else:
+        if running_mean is None or running_var is None:
+            raise ValueError("expected running_mean and running_var when not training")
+        fixed = (running_mean.reshape(shape), running_var.reshape(shape))
+        y = Normalize.apply(view, w, b, *fixed, None, (0, 2), eps, True)[0]
+    return y.reshape(input.shape)
+
+
+def layer_norm(
+    input: torch.Tensor,
+    normalized_shape: int | Sequence[int],
+    weight: torch.Tensor | None = None,
+    bias: torch.Tensor | None = None,
+    eps: float = 1e-5,
+) -> torch.Tensor:
+    """Layer normalisation: each sample over its last ``len(normalized_shape)`` axes, as
+    ``torch.nn.functional.layer_norm``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> layer_norm(torch.tensor([[1.0, 2.0, 3.0]]), 3, eps=0.0)
+    tensor([[-1.2247,  0.0000,  1.2247]])
+    """
+    shape = _shape(normalized_shape)
+    _check_trailing(input, shape, "layer_norm")
+    features = math.prod(shape)
+    view = input.reshape(-1, features)
+    w = None if weight is None else weight.reshape(1, features)
+    b = None if bias is None else bias.reshape(1, features)
+    y = Normalize.apply(view, w, b, None, None, None, (1,), eps, True)[0]
+    return y.reshape(input.shape)
+
+
+def rms_norm(
+    input: torch.Tensor,
+    normalized_shape: int | Sequence[int],
+    weight: torch.Tensor | None = None,
+    eps: float | None = None,
+) -> torch.Tensor:
+    """RMS normalisation: each sample divided by its root mean square over the last axes (no
+    centring, no bias), as ``torch.nn.functional.rms_norm``; ``eps=None`` is the dtype's eps.
+
+    Examples
+    --------
+    >>> import torch
+    >>> rms_norm(torch.tensor([[3.0, 4.0]]), 2, eps=0.0)       # rms = sqrt(12.5)
+    tensor([[0.8485, 1.1314]])
+    """
+    shape = _shape(normalized_shape)
+    _check_trailing(input, shape, "rms_norm")
+    features = math.prod(shape)
+    view = input.reshape(-1, features)
+    w = None if weight is None else weight.reshape(1, features)
+    guard = torch.finfo(input.dtype).eps if eps is None else eps
+    y = Normalize.apply(view, w, None, None, None, None, (1,), guard, False)[0]
+    return y.reshape(input.shape)
+
+
+def group_norm(
+    input: torch.Tensor,
+    num_groups: int,
+    weight: torch.Tensor | None = None,
+    bias: torch.Tensor | None = None,
+    eps: float = 1e-5,
+    *,
+    channels_last: bool = False,
+) -> torch.Tensor:
+    """Group normalisation: each sample over each group of ``C / num_groups`` channels and all
+    positions, as ``torch.nn.functional.group_norm``; one group is layer norm over channels and
+    positions, ``C`` groups is instance norm.
+
+    Examples
+    --------
+    >>> import torch
+    >>> group_norm(torch.tensor([[1.0, 3.0, 10.0, 30.0]]), 2, eps=0.0)
+    tensor([[-1.,  1., -1.,  1.]])
+    """
+    channels = input.shape[-1] if channels_last else input.shape[1]
+    if input.dim() < 2 or num_groups < 1 or channels % num_groups:
+        raise ValueError(
+            f"expected channels divisible by num_groups={num_groups}, got input shape "
+            f"{list(input.shape)}"
+        )
+    per = channels // num_groups
+    if per * input.numel() == input.shape[0] * channels:  # one value per group
+        raise ValueError(
+            f"Expected more than 1 value per group, got input size {list(input.shape)} with "
+            f"{num_groups} groups: the variance of one value is 0"
+        )
+    if channels_last:  # (N, positions, groups, channels per group)
+        view, dims = input.reshape(input.shape[0], -1, num_groups, per), (1, 3)
+        affine: tuple[int, ...] = (1, 1, num_groups, per)
+    else:  # (N, groups, channels per group, positions)
+        view, dims = input.reshape(input.shape[0], num_groups, per, -1), (2, 3)
+        affine = (1, num_groups, per, 1)
+    w = None if weight is None else weight.reshape(affine)
+    b = None if bias is None else bias.reshape(affine)
+    y = Normalize.apply(view, w, b, None, None, None, dims, eps, True)[0]
+    return y.reshape(input.shape)
