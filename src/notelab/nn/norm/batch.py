@@ -129,6 +129,7 @@ class BatchNorm(nn.Module):
         )
 
     def extra_repr(self) -> str:
+        """The constructor's arguments, for ``repr``."""
         return (
             f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
             f"track_running_stats={self.track_running_stats}"

@@ -1,6 +1,6 @@
 """Batch, layer, group and RMS normalisation as functions, with ``torch.nn.functional``'s
 signatures; each picks a view of the input and the axes of its statistics, and hands them to the
-one hand-written autograd function (:class:`~notelab.nn.norm._function.Normalize`).
+one hand-written autograd function (``notelab.nn.norm._function.Normalize``).
 
 Examples
 --------
@@ -21,7 +21,7 @@ from collections.abc import Sequence
 
 import torch
 
-from notelab.nn.norm._function import Normalize
+from notelab.nn.norm._function import normalize
 
 
 def _shape(normalized_shape: int | Sequence[int]) -> tuple[int, ...]:
@@ -124,7 +124,7 @@ def batch_norm(
     w = None if weight is None else weight.reshape(shape)
     b = None if bias is None else bias.reshape(shape)
     if training:
-        y, mean, var = Normalize.apply(view, w, b, None, None, flat_mask, (0, 2), eps, True)
+        y, mean, var = normalize(view, w, b, None, None, flat_mask, (0, 2), eps, True)
         unbiased = var * (count / (count - 1))
         _update_running(running_mean, mean, momentum)
         _update_running(running_var, unbiased, momentum)
@@ -132,7 +132,7 @@ def batch_norm(
         if running_mean is None or running_var is None:
             raise ValueError("expected running_mean and running_var when not training")
         fixed = (running_mean.reshape(shape), running_var.reshape(shape))
-        y = Normalize.apply(view, w, b, *fixed, None, (0, 2), eps, True)[0]
+        y = normalize(view, w, b, *fixed, None, (0, 2), eps, True)[0]
     return y.reshape(input.shape)
 
 
@@ -158,7 +158,7 @@ def layer_norm(
     view = input.reshape(-1, features)
     w = None if weight is None else weight.reshape(1, features)
     b = None if bias is None else bias.reshape(1, features)
-    y = Normalize.apply(view, w, b, None, None, None, (1,), eps, True)[0]
+    y = normalize(view, w, b, None, None, None, (1,), eps, True)[0]
     return y.reshape(input.shape)
 
 
@@ -183,7 +183,7 @@ def rms_norm(
     view = input.reshape(-1, features)
     w = None if weight is None else weight.reshape(1, features)
     guard = torch.finfo(input.dtype).eps if eps is None else eps
-    y = Normalize.apply(view, w, None, None, None, None, (1,), guard, False)[0]
+    y = normalize(view, w, None, None, None, None, (1,), guard, False)[0]
     return y.reshape(input.shape)
 
 
@@ -226,5 +226,5 @@ def group_norm(
         affine = (1, num_groups, per, 1)
     w = None if weight is None else weight.reshape(affine)
     b = None if bias is None else bias.reshape(affine)
-    y = Normalize.apply(view, w, b, None, None, None, dims, eps, True)[0]
+    y = normalize(view, w, b, None, None, None, dims, eps, True)[0]
     return y.reshape(input.shape)

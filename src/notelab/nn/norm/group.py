@@ -93,4 +93,5 @@ class GroupNorm(nn.Module):
         )
 
     def extra_repr(self) -> str:
+        """The constructor's arguments, for ``repr``."""
         return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"

@@ -13,13 +13,12 @@ from notelab.nn.norm.functional import layer_norm, rms_norm
 
 
 class _TrailingNorm(nn.Module):
-    """What layer and RMS norm share: a trailing ``normalized_shape``, ``eps``, and elementwise
+    """What layer and RMS norm share: a trailing ``normalized_shape`` and elementwise
     ``weight`` (ones) and optional ``bias`` (zeros) of that shape."""
 
     def __init__(
         self,
         normalized_shape: int | Sequence[int],
-        eps: float | None,
         elementwise_affine: bool,
         bias: bool,
         kw: dict[str, Any],
@@ -27,7 +26,7 @@ class _TrailingNorm(nn.Module):
         super().__init__()
         shape = (normalized_shape,) if isinstance(normalized_shape, int) else normalized_shape
         self.normalized_shape = tuple(int(s) for s in shape)
-        self.eps, self.elementwise_affine = eps, elementwise_affine
+        self.elementwise_affine = elementwise_affine
         on = (elementwise_affine, elementwise_affine and bias)
         self.weight, self.bias = (
             nn.Parameter(torch.empty(self.normalized_shape, **kw)) if flag else None for flag in on
@@ -42,6 +41,7 @@ class _TrailingNorm(nn.Module):
             nn.init.zeros_(self.bias)
 
     def extra_repr(self) -> str:
+        """The constructor's arguments, for ``repr``."""
         return (
             f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
         )
@@ -89,7 +89,8 @@ class LayerNorm(_TrailingNorm):
         dtype: torch.dtype | None = None,
     ) -> None:
         kw = {"device": device, "dtype": dtype}
-        super().__init__(normalized_shape, eps, elementwise_affine, bias, kw)
+        super().__init__(normalized_shape, elementwise_affine, bias, kw)
+        self.eps = eps
 
     def forward(self, input: torch.Tensor) -> torch.Tensor:
         """Normalise each sample's trailing ``normalized_shape`` features."""
@@ -131,7 +132,8 @@ class RMSNorm(_TrailingNorm):
         dtype: torch.dtype | None = None,
     ) -> None:
         kw = {"device": device, "dtype": dtype}
-        super().__init__(normalized_shape, eps, elementwise_affine, False, kw)
+        super().__init__(normalized_shape, elementwise_affine, False, kw)
+        self.eps = eps
 
     def forward(self, input: torch.Tensor) -> torch.Tensor:
         """Divide each sample's trailing features by their root mean square."""

@@ -1,0 +1,160 @@
+"""Forward + backward time of notelab's normalisation layers (hand-written backward), of the same
+formulas left to autograd, and of PyTorch's native kernels, on (256, 1024) and (32, 64, 32, 32).
+
+Goal (issue 14): the hand-written backward faster than autograd through the operations, and
+within 2x of the native kernels on the CPU. Rounds are interleaved (ours, autograd, native,
+ours, ...) so a drift in the machine's speed hits all three alike; medians with their 95%
+interval.
+
+Run: .venv/bin/python -m benchmarks.bench_norm [--rounds 30] [--threads N] [--device cpu]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import time
+from collections.abc import Callable
+
+import torch
+from torch import nn
+
+from benchmarks._timing import bench_device, print_table
+from notelab.findings.stats import Estimate
+from notelab.nn.norm import BatchNorm, GroupNorm, LayerNorm, RMSNorm
+
+SHAPES = [(256, 1024), (32, 64, 32, 32)]
+GROUPS = 32
+EPS = 1e-5
+
+
+def formula(
+    view: torch.Tensor, weight: torch.Tensor | None, bias: torch.Tensor | None, dims, center: bool
+) -> torch.Tensor:
+    """The forward of notelab's layers as plain operations, for autograd to differentiate."""
+    mean = view.mean(dims, keepdim=True) if center else 0.0
+    centred = view - mean
+    xhat = centred * torch.rsqrt(centred.square().mean(dims, keepdim=True) + EPS)
+    if weight is None:
+        return xhat
+    return xhat * weight if bias is None else torch.addcmul(bias, xhat, weight)
+
+
+class Autograd(nn.Module):
+    """One normalisation written as :func:`formula` on the view notelab's layer uses."""
+
+    def __init__(self, kind: str, shape: tuple[int, ...]) -> None:
+        super().__init__()
+        self.kind, self.channels = kind, shape[1]
+        features = shape[1] if kind == "batch" or kind == "group" else math.prod(shape[1:])
+        self.weight = nn.Parameter(torch.ones(features))
+        self.bias = nn.Parameter(torch.zeros(features)) if kind != "rms" else None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        n, c = x.shape[0], self.channels
+        if self.kind == "batch":
+            view, dims, affine = x.reshape(n, c, -1), (0, 2), (1, c, 1)
+        elif self.kind == "group":
+            view, dims, affine = x.reshape(n, GROUPS, c // GROUPS, -1), (2, 3), (1, GROUPS, -1, 1)
+        else:
+            view, dims, affine = x.reshape(n, -1), (1,), (1, -1)
+        bias = None if self.bias is None else self.bias.reshape(affine)
+        y = formula(view, self.weight.reshape(affine), bias, dims, self.kind != "rms")
+        return y.reshape(x.shape)
+
+
+def layers(kind: str, shape: tuple[int, ...]) -> dict[str, nn.Module]:
+    """notelab's layer, the autograd formula and torch's native layer for ``kind`` on ``shape``."""
+    c, trailing = shape[1], shape[1:]
+    native_batch = nn.BatchNorm1d(c) if len(shape) < 4 else nn.BatchNorm2d(c)
+    ours, native = {
+        "batch": (BatchNorm(c), native_batch),
+        "layer": (LayerNorm(trailing), nn.LayerNorm(trailing)),
+        "group": (GroupNorm(GROUPS, c), nn.GroupNorm(GROUPS, c)),
+        "rms": (RMSNorm(trailing, eps=EPS), nn.RMSNorm(trailing, eps=EPS)),
+    }[kind]
+    return {"notelab": ours, "autograd": Autograd(kind, shape), "native": native}
+
+
+def step(layer: nn.Module, x: torch.Tensor, upstream: torch.Tensor) -> Callable[[], float]:
+    """A timed forward + backward of ``layer`` on a fresh leaf copy of ``x``."""
+
+    def run() -> float:
+        leaf = x.clone().requires_grad_(True)
+        _sync(x)
+        start = time.perf_counter()
+        layer(leaf).backward(upstream)
+        _sync(x)
+        return time.perf_counter() - start
+
+    return run
+
+
+def _sync(x: torch.Tensor) -> None:
+    if x.is_cuda:
+        torch.cuda.synchronize()
+
+
+def measure(kind: str, shape: tuple[int, ...], rounds: int, device: str) -> dict[str, Estimate]:
+    """Interleaved rounds of the three implementations: median seconds with intervals."""
+    generator = torch.Generator().manual_seed(0)
+    x = torch.randn(shape, generator=generator).to(device)
+    upstream = torch.randn(shape, generator=generator).to(device)
+    runs = {
+        name: step(layer.to(device), x, upstream) for name, layer in layers(kind, shape).items()
+    }
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    for round_ in range(rounds + 3):
+        for name, run in runs.items():
+            seconds = run()
+            if round_ >= 3:  # three warm-up rounds
+                times[name].append(seconds)
+    return {name: Estimate.median_interval(t, unit="s") for name, t in times.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--threads", type=int, default=torch.get_num_threads())
+    parser.add_argument("--device", default=bench_device())
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    rows, worst_native, worst_autograd = [], 0.0, math.inf
+    for shape in SHAPES:
+        for kind in ("batch", "layer", "group", "rms"):
+            est = measure(kind, shape, args.rounds, args.device)
+            ours, auto, native = (est[n].value for n in ("notelab", "autograd", "native"))
+            worst_native = max(worst_native, ours / native)
+            worst_autograd = min(worst_autograd, auto / ours)
+            rows.append(
+                [
+                    "x".join(map(str, shape)),
+                    kind,
+                    f"{ours * 1e3:.2f} ({est['notelab'].low * 1e3:.2f}-{est['notelab'].high * 1e3:.2f})",
+                    f"{auto * 1e3:.2f}",
+                    f"{native * 1e3:.2f}",
+                    auto / ours,
+                    ours / native,
+                ]
+            )
+    print_table(
+        f"Forward + backward, float32, {args.device}, {args.threads} thread(s), "
+        f"median of {args.rounds} interleaved rounds (ms; notelab's 95% interval)",
+        [
+            "shape",
+            "norm",
+            "notelab ms",
+            "autograd ms",
+            "torch native ms",
+            "autograd / notelab",
+            "notelab / native",
+        ],
+        rows,
+    )
+    print(f"\nhand-written vs autograd: at least {worst_autograd:.2f}x faster (goal > 1)")
+    print(f"notelab vs native kernels: at most {worst_native:.2f}x the time (goal <= 2)")
+    print(f"(torch {torch.__version__})")
+
+
+if __name__ == "__main__":
+    main()
