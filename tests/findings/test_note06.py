@@ -1,6 +1,6 @@
 import json
 
-from notelab.findings.note06_steps import _check, _formula_claim
+from notelab.findings.note06_steps import _arithmetic_claim, _check, _formula_claim
 
 
 def test_check_counts_a_real_loop():
@@ -11,9 +11,16 @@ def test_check_counts_a_real_loop():
 
 def test_formula_claim_is_partly_when_last_batch_is_partial():
     grid = [_check(1000, 100, 1, False, 1, "flush"), _check(1003, 100, 1, False, 1, "flush")]
-    claims = _formula_claim(grid)
-    assert claims[0].verdict.value == "partly"
-    assert claims[1].verdict.value == "holds"
+    formula = _formula_claim(grid)
+    assert formula.verdict.value == "partly"
+    assert formula.estimate.value == 11 - 10.03  # ceil(1003 / 100) against 1003 / 100
+    assert _arithmetic_claim(grid).verdict.value == "holds"
+    assert _formula_claim(grid[:1]).verdict.value == "holds"
+
+
+def test_arithmetic_claim_fails_on_a_mismatch():
+    row = _check(1000, 100, 1, False, 1, "flush")
+    assert _arithmetic_claim([row, {**row, "match": False}]).verdict.value == "fails"
 
 
 def test_report_has_note6_claims(report_dir):

@@ -15,15 +15,26 @@ def test_finding9_verdicts_come_from_measurements():
     finding = note09_minhash.run("quick", 0)
     assert [c.verdict.value for c in finding.claims] == ["holds"] * 3
     curve = finding.data["error_curve"]
-    assert all(abs(r["ratio"] - 1) < 0.3 for r in curve)
-    for pair in finding.data["note_example"].values():
-        assert 0 <= pair["estimate"] <= 1
+    assert all(abs(r["rmse"] / r["theory"] - 1) < 0.3 for r in curve)
+    for pair in finding.data["example"]:
+        assert 0 <= pair["rate"] <= 1
+        assert pair["exact"] == exact_jaccard(
+            *(note09_minhash.NOTE_DOCS[int(d[1]) - 1] for d in pair["pair"].split(", ")), ngram=1
+        )
 
 
 def test_s_curve_rows_track_the_formula():
-    rows = note08_lsh._s_curve_rows(10, 5, 60)
+    rows = note08_lsh._s_curve(10, 5, 60, seed=0)
     assert rows[0]["measured"] < 0.1 and rows[-1]["measured"] == 1.0
-    assert all(r["z"] < 6 for r in rows)
+    assert all(abs(r["measured"] - r["predicted"]) < 0.25 for r in rows)
+
+
+def test_curve_claim_fails_when_rates_are_off_the_curve():
+    rows = note08_lsh._s_curve(10, 5, note08_lsh.PAIRS["quick"], seed=0)
+    far = [{**r, "hits": r["pairs"] - r["hits"], "measured": 1 - r["measured"]} for r in rows]
+    m = {"bands": 10, "rows": 5}
+    assert note08_lsh._curve_claim({**m, "s_curve": rows}).verdict.value == "holds"
+    assert note08_lsh._curve_claim({**m, "s_curve": far}).verdict.value == "fails"
 
 
 def test_known_jaccard_pairs_feed_the_s_curve():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -54,6 +55,22 @@ class Table:
     columns: list[str]
     rows: list[list[Any]]
 
+    @classmethod
+    def from_records(
+        cls, title: str, records: Iterable[Mapping[str, Any]], columns: Mapping[str, str]
+    ) -> Table:
+        """A table of ``records`` (dicts), one column per key of ``columns`` headed by its value.
+
+        Examples
+        --------
+        >>> t = Table.from_records("Steps", [{"b": 100, "steps": 10}],
+        ...                        {"b": "batch size", "steps": "steps per epoch"})
+        >>> t.columns, t.rows
+        (['batch size', 'steps per epoch'], [[100, 10]])
+        """
+        keys = list(columns)
+        return cls(title, [columns[k] for k in keys], [[r[k] for k in keys] for r in records])
+
 
 @dataclass
 class Figure:
@@ -76,3 +93,4 @@ class Finding:
     data: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
     error: str | None = None
+    warnings: list[str] = field(default_factory=list)

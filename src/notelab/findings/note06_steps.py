@@ -5,7 +5,8 @@ from __future__ import annotations
 import itertools
 
 from notelab.findings._plot import new_axes
-from notelab.findings.model import Claim, Figure, Finding, Table, Verdict
+from notelab.findings.model import Claim, Figure, Finding, Table
+from notelab.findings.stats import Estimate, at_most, between
 from notelab.training.loop import count_training_loop
 from notelab.training.schedule import ACCUMULATION_MODES, schedule
 
@@ -14,6 +15,25 @@ NOTE_CASES = [(1000, 100, 1), (1000, 100, 5), (89_000, 1, 1), (89_000, 2, 1)]
 GRID_SAMPLES = {"quick": (1000, 1003), "full": (1000, 1003, 4097, 10_000)}
 GRID_BATCH = {"quick": (7, 100, 128, 333), "full": (1, 7, 100, 128, 333, 1000)}
 GRID_ACCUMULATE = (1, 3, 4)
+
+# "About 45,000 steps": within this share of 45,000.
+ABOUT = 0.02
+# N / B against the counted steps per epoch: exact, or off by less than the partial last batch.
+FORMULA_HOLDS, FORMULA_PARTLY = at_most(0.0), at_most(1.0)
+# Runs whose optimizer steps or samples differ from the arithmetic.
+MISMATCH_HOLDS = at_most(0.0)
+
+COLUMNS = {
+    "samples": "samples",
+    "batch_size": "batch size",
+    "epochs": "epochs",
+    "drop_last": "drop last batch",
+    "accumulate": "batches per step",
+    "mode": "leftover batches",
+    "predicted_steps": "predicted steps",
+    "counted_steps": "counted steps",
+    "match": "match",
+}
 
 
 def _check(samples: int, batch: int, epochs: int, drop: bool, k: int, mode: str) -> dict:
@@ -50,60 +70,115 @@ def _grid(scale: str) -> list[dict]:
     return rows
 
 
+def measure(scale: str) -> dict:
+    """The note's examples and a grid of loops, each predicted and counted."""
+    return {
+        "note_examples": [_check(n, b, e, False, 1, "flush") for n, b, e in NOTE_CASES],
+        "grid": _grid(scale),
+    }
+
+
+def _exact_claim(text: str, counted: int, expected: int, what: str) -> Claim:
+    return Claim.judged(
+        text,
+        Estimate.exact(counted, method=f"{what} counted in a real loop"),
+        holds=between(expected, expected),
+        evidence=f"A real DataLoader loop counted {counted:,} {what}.",
+    )
+
+
 def _note_claims(note_rows: list[dict]) -> list[Claim]:
-    by_case = {(r["samples"], r["batch_size"], r["epochs"]): r for r in note_rows}
-    one, five = by_case[(1000, 100, 1)], by_case[(1000, 100, 5)]
-    b1, b2 = by_case[(89_000, 1, 1)], by_case[(89_000, 2, 1)]
-    about = abs(b2["counted_steps"] - 45_000) / 45_000
+    case = {(r["samples"], r["batch_size"], r["epochs"]): r for r in note_rows}
+    one, five = case[(1000, 100, 1)], case[(1000, 100, 5)]
+    b1, b2 = case[(89_000, 1, 1)], case[(89_000, 2, 1)]
     return [
-        Claim(
+        _exact_claim(
             "An epoch is one pass over all 1,000 examples.",
-            Verdict.of(one["counted_samples"] == 1000),
-            f"A real DataLoader loop consumed {one['counted_samples']} samples in one epoch.",
+            one["counted_samples"],
+            1000,
+            "samples in one epoch",
         ),
-        Claim(
+        _exact_claim(
             "With batch size 100, one epoch of 1,000 images is 10 steps.",
-            Verdict.of(one["counted_steps"] == 10),
-            f"The optimizer stepped {one['counted_steps']} times in one epoch.",
+            one["counted_steps"],
+            10,
+            "optimizer steps in one epoch",
         ),
-        Claim(
+        _exact_claim(
             "5 epochs at batch size 100 are 50 steps.",
-            Verdict.of(five["counted_steps"] == 50),
-            f"The optimizer stepped {five['counted_steps']} times in 5 epochs.",
+            five["counted_steps"],
+            50,
+            "optimizer steps in 5 epochs",
         ),
-        Claim(
+        _exact_claim(
             "Note 1: 89,000 examples at batch size 1 are 89,000 steps per epoch.",
-            Verdict.of(b1["counted_steps"] == 89_000),
-            f"The optimizer stepped {b1['counted_steps']:,} times in one epoch.",
+            b1["counted_steps"],
+            89_000,
+            "optimizer steps in one epoch",
         ),
-        Claim(
+        Claim.judged(
             "Note 1: at batch size 2 an epoch is about 45,000 steps.",
-            Verdict.of(about <= 0.02 and b2["counted_steps"] == b2["predicted_steps"]),
-            f"Exactly {b2['counted_steps']:,} steps were counted: "
-            f"{about:.1%} from the note's rounded 45,000.",
+            Estimate.exact(b2["counted_steps"], method="optimizer steps counted in a real loop"),
+            holds=between(45_000 * (1 - ABOUT), 45_000 * (1 + ABOUT)),
+            evidence=f"Exactly {b2['counted_steps']:,} steps were counted (predicted "
+            f"{b2['predicted_steps']:,}): {abs(b2['counted_steps'] - 45_000) / 45_000:.1%} from "
+            "the note's rounded 45,000.",
         ),
     ]
 
 
-def _formula_claim(grid: list[dict]) -> list[Claim]:
-    plain = [r for r in grid if r["accumulate"] == 1 and r["epochs"] >= 1]
-    exact = [r for r in plain if r["counted_steps"] == r["epochs"] * r["samples"] / r["batch_size"]]
+def _formula_claim(grid: list[dict]) -> Claim:
+    plain = [r for r in grid if r["accumulate"] == 1]
+    off = [
+        abs(r["counted_steps"] - r["epochs"] * r["samples"] / r["batch_size"]) / r["epochs"]
+        for r in plain
+    ]
+    exact = sum(x == 0 for x in off)
+    return Claim.judged(
+        "Steps per epoch = number of examples / batch size.",
+        Estimate.exact(max(off), count=len(plain), method=f"largest error over {len(plain)} runs"),
+        holds=FORMULA_HOLDS,
+        partly=FORMULA_PARTLY,
+        evidence=f"N / B equalled the counted steps per epoch in {exact} of {len(plain)} runs; "
+        f"otherwise it was off by up to {max(off):.2f} steps: with a partial last batch the "
+        "count is ceil(N / B), or floor(N / B) with drop_last.",
+    )
+
+
+def _arithmetic_claim(grid: list[dict]) -> Claim:
     mismatches = [r for r in grid if not r["match"]]
-    return [
-        Claim(
-            "Steps per epoch = number of examples / batch size.",
-            Verdict.from_checks(len(exact), len(plain)),
-            f"N / B equalled the counted steps in {len(exact)} of {len(plain)} runs; with a "
-            "partial last batch the count is ceil(N / B), or floor(N / B) with drop_last.",
-        ),
-        Claim(
-            "The arithmetic (drop_last, gradient accumulation, every flush/drop/carry "
-            "convention) predicts a real loop's optimizer steps exactly.",
-            Verdict.from_checks(len(grid) - len(mismatches), len(grid)),
-            f"{len(grid) - len(mismatches)} of {len(grid)} runs matched"
-            + ("." if not mismatches else f"; first mismatch: {mismatches[0]}."),
-        ),
-    ]
+    return Claim.judged(
+        "The arithmetic (drop_last, gradient accumulation, every flush/drop/carry "
+        "convention) predicts a real loop's optimizer steps exactly.",
+        Estimate.exact(len(mismatches), count=len(grid), method=f"mismatches in {len(grid)} runs"),
+        holds=MISMATCH_HOLDS,
+        evidence=f"{len(grid) - len(mismatches)} of {len(grid)} runs matched in steps and samples"
+        + ("." if not mismatches else f"; first mismatch: {mismatches[0]}."),
+    )
+
+
+def run(scale: str = "quick", seed: int = 0) -> Finding:
+    """Check note 6's arithmetic against the optimizer steps of real PyTorch loops."""
+    m = measure(scale)
+    return Finding(
+        note=6,
+        title="Epoch, batch size, step",
+        claims=[
+            *_note_claims(m["note_examples"]),
+            _formula_claim(m["grid"]),
+            _arithmetic_claim(m["grid"]),
+        ],
+        tables=[
+            Table.from_records(
+                "The note's examples, counted in a real loop", m["note_examples"], COLUMNS
+            ),
+            Table.from_records(
+                f"Grid of {len(m['grid'])} runs (2 epochs each)", m["grid"], COLUMNS
+            ),
+        ],
+        figures=[_figure()],
+        data={**m, "seed": seed},
+    )
 
 
 def _figure() -> Figure:
@@ -120,39 +195,3 @@ def _figure() -> Figure:
     )
     axes.legend()
     return Figure("note06-steps", "Steps per epoch against batch size (log-log).", figure)
-
-
-def run(scale: str = "quick", seed: int = 0) -> Finding:
-    """Check note 6's arithmetic against the optimizer steps of real PyTorch loops."""
-    note_rows = [_check(n, b, e, False, 1, "flush") for n, b, e in NOTE_CASES]
-    grid = _grid(scale)
-    columns = [
-        "samples",
-        "batch_size",
-        "epochs",
-        "drop_last",
-        "accumulate",
-        "mode",
-        "predicted_steps",
-        "counted_steps",
-        "match",
-    ]
-    return Finding(
-        note=6,
-        title="Epoch, batch size, step",
-        claims=_note_claims(note_rows) + _formula_claim(grid),
-        tables=[
-            Table(
-                "The note's examples, counted in a real loop",
-                columns,
-                [[r[c] for c in columns] for r in note_rows],
-            ),
-            Table(
-                f"Grid of {len(grid)} runs (2 epochs each)",
-                columns,
-                [[r[c] for c in columns] for r in grid],
-            ),
-        ],
-        figures=[_figure()],
-        data={"note_examples": note_rows, "grid": grid, "seed": seed},
-    )

@@ -7,13 +7,25 @@ import itertools
 
 import numpy as np
 
+from notelab.findings._gap import largest_gap
 from notelab.findings._plot import new_axes
-from notelab.findings.model import Claim, Figure, Finding, Table, Verdict
+from notelab.findings.model import Claim, Figure, Finding, Table
+from notelab.findings.stats import Estimate, at_most, between
 from notelab.similarity import MinHasher, exact_jaccard
 from notelab.similarity.samples import pair_with_jaccard
 
 NOTE_DOCS = ["the cat sat down", "the cat ran away", "a dog sat down"]
-SIGMAS = 4.0  # a measured rate "agrees" when within 4 standard errors
+PERMUTATIONS = {"quick": 100, "full": 200}  # explicit permutations of the note's example
+TRIALS = {"quick": 4_000, "full": 20_000}  # MinHash draws per pair for P[equal]
+KS = {"quick": (16, 32, 64, 128, 256), "full": (16, 32, 64, 128, 256, 512)}
+PAIRS_PER_LEVEL = {"quick": 12, "full": 20}  # pairs at each of 9 Jaccard levels
+
+# The agreement rate of the note's example lies this close to the exact Jaccard (100 draws).
+EXAMPLE_HOLDS, EXAMPLE_PARTLY = at_most(0.25), at_most(0.5)
+# P[minhash equal] over thousands of draws lies this close to the exact Jaccard.
+EQUAL_HOLDS, EQUAL_PARTLY = at_most(0.05), at_most(0.15)
+# Measured error / sqrt(J(1-J)/k), pooled over every k: 1 when the error falls as theory says.
+ERROR_HOLDS, ERROR_PARTLY = between(0.8, 1.25), between(0.5, 2.0)
 
 
 def incidence(docs: list[str]) -> tuple[list[str], np.ndarray]:
@@ -29,75 +41,45 @@ def permutation_minhash(matrix: np.ndarray, order: np.ndarray) -> np.ndarray:
     return np.array([int(order[np.argmax(permuted[:, d])]) for d in range(matrix.shape[1])])
 
 
-def _note_example(seed: int, permutations: int) -> tuple[list[Table], dict, np.ndarray]:
-    tokens, matrix = incidence(NOTE_DOCS)
-    rng = np.random.default_rng(seed)
-    orders = [rng.permutation(len(tokens)) for _ in range(permutations)]
-    signature = np.array([permutation_minhash(matrix, o) for o in orders])
-    rows = [[t, *m] for t, m in zip(tokens, matrix.tolist(), strict=True)]
-    sig_rows = [
-        [f"π{i + 1}", " ".join(tokens[j] for j in o[:4]) + " …", *[tokens[x] for x in s]]
-        for i, (o, s) in enumerate(zip(orders[:6], signature[:6], strict=True))
-    ]
-    pair_rows, estimates = [], {}
-    for a, b in itertools.combinations(range(3), 2):
-        exact = exact_jaccard(NOTE_DOCS[a], NOTE_DOCS[b], ngram=1)
-        estimate = float(np.mean(signature[:, a] == signature[:, b]))
-        estimates[f"D{a + 1}-D{b + 1}"] = {"exact": exact, "estimate": estimate}
-        pair_rows.append([f"D{a + 1}, D{b + 1}", exact, estimate, abs(estimate - exact)])
-    tables = [
-        Table(
-            "The note's example: token-by-document incidence matrix",
-            ["token", "D1", "D2", "D3"],
-            rows,
-        ),
-        Table(
-            f"MinHash under explicit row permutations (first 6 of {permutations})",
-            ["permutation", "order starts", "D1", "D2", "D3"],
-            sig_rows,
-        ),
-        Table(
-            f"Estimated vs exact Jaccard ({permutations} permutations)",
-            ["pair", "exact", "estimate", "error"],
-            pair_rows,
-        ),
-    ]
-    return tables, estimates, matrix
+def _pairs() -> list[tuple[int, int]]:
+    return list(itertools.combinations(range(len(NOTE_DOCS)), 2))
 
 
-def _agreement_over_seeds(trials: int) -> list[dict]:
-    """P[minhash equal] measured over many seeds, by permutations and by the hash MinHasher."""
-    tokens, matrix = incidence(NOTE_DOCS)
-    rng = np.random.default_rng(12345)
-    sigs = np.array(
-        [permutation_minhash(matrix, rng.permutation(len(tokens))) for _ in range(trials)]
-    )
-    hashed = np.vstack(
-        [
-            MinHasher(num_perm=64, ngram=1, seed=s).signatures(NOTE_DOCS).T
-            for s in range(max(1, trials // 64))
-        ]
-    )
+def _agreement(signatures: np.ndarray, method: str) -> list[dict]:
+    """For each pair of the note's documents: how often their MinHashes agree."""
     rows = []
-    for a, b in itertools.combinations(range(3), 2):
-        exact = exact_jaccard(NOTE_DOCS[a], NOTE_DOCS[b], ngram=1)
-        for method, table in (("permutations", sigs), ("hash functions", hashed)):
-            rate = float(np.mean(table[:, a] == table[:, b]))
-            se = float(np.sqrt(exact * (1 - exact) / len(table)))
-            rows.append(
-                {
-                    "pair": f"D{a + 1}, D{b + 1}",
-                    "method": method,
-                    "trials": len(table),
-                    "exact": exact,
-                    "rate": rate,
-                    "z": abs(rate - exact) / max(se, 1e-12),
-                }
-            )
+    for a, b in _pairs():
+        rows.append(
+            {
+                "pair": f"D{a + 1}, D{b + 1}",
+                "method": method,
+                "trials": len(signatures),
+                "agree": int(np.sum(signatures[:, a] == signatures[:, b])),
+                "exact": exact_jaccard(NOTE_DOCS[a], NOTE_DOCS[b], ngram=1),
+                "rate": float(np.mean(signatures[:, a] == signatures[:, b])),
+            }
+        )
     return rows
 
 
-def _error_curve(ks: list[int], pairs_per_level: int) -> list[dict]:
+def _permutation_signatures(count: int, seed: int) -> tuple[list[np.ndarray], np.ndarray]:
+    tokens, matrix = incidence(NOTE_DOCS)
+    rng = np.random.default_rng(seed)
+    orders = [rng.permutation(len(tokens)) for _ in range(count)]
+    return orders, np.array([permutation_minhash(matrix, o) for o in orders])
+
+
+def _hash_signatures(count: int, seed: int) -> np.ndarray:
+    return np.vstack(
+        [
+            MinHasher(num_perm=64, ngram=1, seed=seed * 1000 + s).signatures(NOTE_DOCS).T
+            for s in range(max(1, count // 64))
+        ]
+    )
+
+
+def _error_curve(ks: tuple[int, ...], pairs_per_level: int, seed: int) -> list[dict]:
+    """For each signature length k: each pair's estimation error and the theory's size."""
     levels = np.linspace(0.1, 0.9, 9)
     texts = [
         pair_with_jaccard(j, 200, f"p{i}x{n}")
@@ -107,23 +89,151 @@ def _error_curve(ks: list[int], pairs_per_level: int) -> list[dict]:
     truth = np.array([exact_jaccard(a, b, ngram=1) for a, b in texts])
     rows = []
     for k in ks:
-        errors = []
-        for seed, (a, b) in enumerate(texts):
-            sig = MinHasher(num_perm=k, ngram=1, seed=seed).signatures([a, b])
-            errors.append(np.mean(sig[0] == sig[1]))
-        errors = np.array(errors) - truth
-        rmse = float(np.sqrt(np.mean(errors**2)))
-        theory = float(np.sqrt(np.mean(truth * (1 - truth) / k)))
+        estimates = []
+        for n, (a, b) in enumerate(texts):
+            sig = MinHasher(num_perm=k, ngram=1, seed=seed * 10_000 + n).signatures([a, b])
+            estimates.append(np.mean(sig[0] == sig[1]))
+        errors = np.array(estimates) - truth
+        variance = truth * (1 - truth) / k
         rows.append(
             {
                 "num_perm": k,
-                "rmse": rmse,
-                "theory": theory,
-                "ratio": rmse / theory,
+                "rmse": float(np.sqrt(np.mean(errors**2))),
+                "theory": float(np.sqrt(np.mean(variance))),
                 "bias": float(np.mean(errors)),
+                "normalised": (errors**2 / variance).tolist(),
             }
         )
     return rows
+
+
+def measure(scale: str, seed: int) -> dict:
+    """Everything note 9's claims rest on, as plain data."""
+    orders, signatures = _permutation_signatures(PERMUTATIONS[scale], seed)
+    _, many = _permutation_signatures(TRIALS[scale], seed + 1)
+    return {
+        "orders": [o.tolist() for o in orders[:6]],
+        "signatures": signatures[:6].tolist(),
+        "example": _agreement(signatures, "permutations"),
+        "agreement": _agreement(many, "permutations")
+        + _agreement(_hash_signatures(TRIALS[scale], seed), "hash functions"),
+        "error_curve": _error_curve(KS[scale], PAIRS_PER_LEVEL[scale], seed),
+    }
+
+
+def _gap_of(rows: list[dict]) -> Estimate:
+    return largest_gap(
+        [Estimate.proportion(r["agree"], r["trials"]) for r in rows], [r["exact"] for r in rows]
+    )
+
+
+def _example_claim(m: dict) -> Claim:
+    rows = m["example"]
+    gap = _gap_of(rows)
+    return Claim.judged(
+        "Jaccard similarity is |A ∩ B| / |A ∪ B|; the share of permutations on which two "
+        "documents' MinHashes agree estimates it (the note's 3 documents).",
+        gap,
+        holds=EXAMPLE_HOLDS,
+        partly=EXAMPLE_PARTLY,
+        evidence=f"With {rows[0]['trials']} explicit permutations, the agreement rates "
+        + ", ".join(f"{r['pair']}: {r['rate']:.2f} (exact {r['exact']:.2f})" for r in rows)
+        + f" lie at most {gap.text()} from the exact Jaccard.",
+    )
+
+
+def _equal_claim(m: dict) -> Claim:
+    rows = m["agreement"]
+    gap = _gap_of(rows)
+    worst = max(rows, key=lambda r: abs(r["rate"] - r["exact"]))
+    return Claim.judged(
+        "Two documents' MinHashes agree with probability equal to their Jaccard similarity.",
+        gap,
+        holds=EQUAL_HOLDS,
+        partly=EQUAL_PARTLY,
+        evidence=f"Over {rows[0]['trials']:,} permutations and {rows[-1]['trials']:,} hash "
+        f"functions per pair, the agreement rate is at most {gap.text()} from the exact "
+        f"Jaccard; largest: {worst['pair']} by {worst['method']}, {worst['rate']:.4f} against "
+        f"{worst['exact']:.4f}.",
+    )
+
+
+def _error_claim(m: dict) -> Claim:
+    curve = m["error_curve"]
+    pooled = [x for row in curve for x in row["normalised"]]
+    ratio = Estimate.bootstrap(
+        pooled,
+        lambda x: np.sqrt(np.mean(x)),
+        unit="ratio",
+        method=f"bootstrap over {len(pooled):,} estimates",
+    )
+    return Claim.judged(
+        "More permutations (hash functions) give a better estimate: the error falls as "
+        "sqrt(J(1-J)/k).",
+        ratio,
+        holds=ERROR_HOLDS,
+        partly=ERROR_PARTLY,
+        evidence=f"The measured error is {ratio.text()} times sqrt(J(1-J)/k), pooled over "
+        f"k = {', '.join(str(r['num_perm']) for r in curve)}; root-mean-square error "
+        + ", ".join(f"{r['rmse']:.3f}" for r in curve)
+        + " against theory "
+        + ", ".join(f"{r['theory']:.3f}" for r in curve)
+        + ".",
+    )
+
+
+def _tables(m: dict) -> list[Table]:
+    tokens, matrix = incidence(NOTE_DOCS)
+    example, agreement = m["example"], m["agreement"]
+    return [
+        Table(
+            "The note's example: token-by-document incidence matrix",
+            ["token", "D1", "D2", "D3"],
+            [[t, *row] for t, row in zip(tokens, matrix.tolist(), strict=True)],
+        ),
+        Table(
+            f"MinHash under explicit row permutations (first 6 of {example[0]['trials']})",
+            ["permutation", "order starts", "D1", "D2", "D3"],
+            [
+                [f"π{i + 1}", " ".join(tokens[j] for j in o[:4]) + " …", *[tokens[x] for x in s]]
+                for i, (o, s) in enumerate(zip(m["orders"], m["signatures"], strict=True))
+            ],
+        ),
+        Table.from_records(
+            "Agreement rate against the exact Jaccard",
+            example + agreement,
+            {
+                "pair": "pair",
+                "method": "method",
+                "trials": "draws",
+                "exact": "exact Jaccard",
+                "rate": "agreement rate",
+            },
+        ),
+        Table.from_records(
+            "Estimation error against the number of permutations k",
+            m["error_curve"],
+            {
+                "num_perm": "permutations k",
+                "rmse": "root-mean-square error",
+                "theory": "theory sqrt(J(1-J)/k)",
+                "bias": "mean error",
+            },
+        ),
+    ]
+
+
+def run(scale: str = "quick", seed: int = 0) -> Finding:
+    """Measure note 9's claims."""
+    m = measure(scale, seed)
+    return Finding(
+        note=9,
+        title="MinHash",
+        claims=[_example_claim(m), _equal_claim(m), _error_claim(m)],
+        tables=_tables(m),
+        figures=[_figure(m["error_curve"])],
+        data=m,
+    )
 
 
 def _figure(curve: list[dict]) -> Figure:
@@ -140,70 +250,3 @@ def _figure(curve: list[dict]) -> Figure:
     )
     axes.legend()
     return Figure("note09-error", "Error of the Jaccard estimate against k, with theory.", figure)
-
-
-def run(scale: str = "quick", seed: int = 0) -> Finding:
-    """Measure note 9's claims."""
-    full = scale == "full"
-    permutations = 200 if full else 100
-    tables, estimates, _ = _note_example(seed, permutations)
-    agreement = _agreement_over_seeds(20_000 if full else 4_000)
-    curve = _error_curve(
-        [16, 32, 64, 128, 256, 512] if full else [16, 32, 64, 128, 256], 20 if full else 6
-    )
-    agree = sum(r["z"] <= SIGMAS for r in agreement)
-    worst = max(agreement, key=lambda r: r["z"])
-    within = sum(abs(r["ratio"] - 1) <= 0.15 for r in curve)
-    example_error = max(abs(v["estimate"] - v["exact"]) for v in estimates.values())
-    example_ok = sum(
-        abs(v["estimate"] - v["exact"])
-        <= SIGMAS * np.sqrt(v["exact"] * (1 - v["exact"]) / permutations)
-        for v in estimates.values()
-    )
-    claims = [
-        Claim(
-            "Jaccard similarity is |A ∩ B| / |A ∪ B|; the share of permutations on which two "
-            "documents' MinHashes agree estimates it (the note's 3 documents).",
-            Verdict.from_checks(example_ok, len(estimates)),
-            f"With {permutations} explicit permutations, {example_ok} of {len(estimates)} pairs' "
-            f"estimates lie within {SIGMAS:.0f} standard errors of the exact Jaccard (largest "
-            f"error {example_error:.3f}).",
-        ),
-        Claim(
-            "Two documents' MinHashes agree with probability equal to their Jaccard similarity.",
-            Verdict.from_checks(agree, len(agreement)),
-            f"{agree} of {len(agreement)} measured rates lie within {SIGMAS:.0f} standard errors "
-            f"of the exact Jaccard; worst: {worst['pair']} by {worst['method']}, rate "
-            f"{worst['rate']:.4f} vs {worst['exact']:.4f} over {worst['trials']:,} trials.",
-        ),
-        Claim(
-            "More permutations (hash functions) give a better estimate: the error falls as "
-            "sqrt(J(1-J)/k).",
-            Verdict.from_checks(within, len(curve)),
-            f"Measured RMSE within 15% of theory at {within} of {len(curve)} signature lengths; "
-            + ", ".join(f"k={r['num_perm']}: {r['rmse']:.4f} vs {r['theory']:.4f}" for r in curve)
-            + ".",
-        ),
-    ]
-    tables.append(
-        Table(
-            "P[minhash equal] over many seeds",
-            ["pair", "method", "trials", "exact", "rate", "z"],
-            [[r[c] for c in ("pair", "method", "trials", "exact", "rate", "z")] for r in agreement],
-        )
-    )
-    tables.append(
-        Table(
-            "Estimation error against k",
-            ["num_perm", "rmse", "theory", "ratio", "bias"],
-            [[r[c] for c in ("num_perm", "rmse", "theory", "ratio", "bias")] for r in curve],
-        )
-    )
-    return Finding(
-        note=9,
-        title="MinHash",
-        claims=claims,
-        tables=tables,
-        figures=[_figure(curve)],
-        data={"note_example": estimates, "agreement": agreement, "error_curve": curve},
-    )

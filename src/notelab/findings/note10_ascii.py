@@ -3,100 +3,203 @@
 from __future__ import annotations
 
 import curses.ascii
+import itertools
 
 import numpy as np
-from matplotlib.colors import ListedColormap
-from matplotlib.patches import Patch
 
 from notelab.findings._plot import new_axes
-from notelab.findings.model import Claim, Figure, Finding, Table, Verdict
+from notelab.findings.model import Claim, Figure, Finding, Table
+from notelab.findings.stats import Estimate, at_least
 from notelab.text import CLASSES, ascii_table, class_ranges, compare, sort_by_rule
 
 COLOURS = ("#b0b0b0", "#ffd166", "#06d6a0", "#118ab2", "#ef476f", "#8d99ae")
 EXAMPLES = [("Apple", "apple"), ("10", "9"), ("abc", "abcd"), ("Zebra", "apple"), ("a", "B")]
 WORDS = ["banana", "Banana", "apple", "Apple", "10", "9", "abc", "abcd", "_x", "~", " lead", "Z"]
+ORDER = ("control", "digit", "upper", "lower")  # the note's order of classes
+
+# Share of the note's codes, pairs or positions that the table (or Python) confirms: all of
+# them is "holds", at least half "partly", fewer "fails".
+ALL, HALF = at_least(1.0), at_least(0.5)
+# Share of pairs of codes from different classes that sort in the note's class order.
+ORDER_HOLDS, ORDER_PARTLY = at_least(1.0), at_least(0.9)
 
 
-def _range_claim(label: str, cls: str, first: int, last: int) -> Claim:
-    found = class_ranges()[cls]
-    return Claim(
-        f"{label} are codes {first}-{last}.",
-        Verdict.of(found == [(first, last)]),
-        f"The table's {cls} codes form the range(s) {found}.",
-    )
+def _share(agree: int, total: int, what: str) -> Estimate:
+    return Estimate.exact(agree / total, count=total, method=f"{agree} of {total} {what}")
 
 
-def _order_claim() -> Claim:
-    ranges = class_ranges()
-    order = ["control", "digit", "upper", "lower"]
-    lows = [ranges[c][0][0] for c in order]
-    highs = [max(hi for _, hi in ranges[c]) for c in order]
-    main_blocks = [ranges["control"][0][1], *highs[1:]]
-    ok = all(main_blocks[i] < lows[i + 1] for i in range(3))
-    return Claim(
-        "Order: control characters < digits < upper case < lower case.",
-        Verdict.HOLDS
-        if ok and ranges["control"][-1][0] < 128 and len(ranges["control"]) == 1
-        else (Verdict.PARTLY if ok else Verdict.FAILS),
-        f"Block starts: control {lows[0]}, digit {lows[1]}, upper {lows[2]}, lower {lows[3]}; "
-        f"but DEL (127), a control, sorts after every letter: control ranges {ranges['control']}.",
+def _codes(cls: str) -> list[int]:
+    return [r.code for r in ascii_table(cls)]
+
+
+def _spans(ranges: list[tuple[int, int]]) -> str:
+    """``[(0, 31), (127, 127)]`` as ``"0-31, 127"``."""
+    return ", ".join(f"{lo}-{hi}" if hi > lo else f"{lo}" for lo, hi in ranges)
+
+
+def _describe(codes: list[int]) -> str:
+    table = ascii_table()
+    return ", ".join(f"{c} ({table[c].name}, {table[c].char_class})" for c in codes) or "none"
+
+
+def _range_claim(text: str, cls: str, first: int, last: int, note: str = "") -> Claim:
+    claimed, found = set(range(first, last + 1)), set(_codes(cls))
+    agree, union = len(claimed & found), len(claimed | found)
+    differ = sorted(claimed ^ found)
+    return Claim.judged(
+        text,
+        _share(agree, union, "codes agree"),
+        holds=ALL,
+        partly=HALF,
+        evidence=f"The table's {cls} codes are {_spans(class_ranges()[cls])}: "
+        f"{agree} of {union} codes agree with the note {first}-{last}"
+        + (f"; they differ on {_describe(differ)}" if differ else "")
+        + f".{note}",
     )
 
 
 def _control_claim() -> Claim:
-    controls = [r.code for r in ascii_table("control")]
     stdlib = [c for c in range(128) if curses.ascii.iscntrl(c)]
-    note = list(range(33))
-    agree = sorted(set(note) & set(controls))
-    return Claim(
+    same = "the same" if stdlib == _codes("control") else f"{stdlib}"
+    return _range_claim(
         "Codes 0-32 are control characters.",
-        Verdict.from_checks(len(agree), len(set(note) | set(controls))),
-        f"The table and Python's curses.ascii.iscntrl agree on {len(stdlib)} control codes "
-        f"({class_ranges()['control']}, same: {stdlib == controls}); the note and the standard "
-        f"differ on {sorted(set(note) ^ set(controls))}: 32 is space, 127 (DEL) is a control.",
+        "control",
+        0,
+        32,
+        f" Python's curses.ascii.iscntrl gives {same} {len(stdlib)} control codes.",
+    )
+
+
+def _inversions() -> tuple[int, int, dict[int, int]]:
+    """Cross-class pairs of codes, those out of the note's order, and who comes late and how."""
+    codes = {cls: _codes(cls) for cls in ORDER}
+    total, late = 0, {}
+    for early, later in itertools.combinations(ORDER, 2):
+        for c, d in itertools.product(codes[early], codes[later]):
+            total += 1
+            if c > d:
+                late[c] = late.get(c, 0) + 1
+    return total, sum(late.values()), late
+
+
+def _order_claim() -> Claim:
+    total, inverted, late = _inversions()
+    starts = ", ".join(f"{cls} {class_ranges()[cls][0][0]}" for cls in ORDER)
+    return Claim.judged(
+        "Order: control characters < digits < upper case < lower case.",
+        _share(total - inverted, total, "cross-class pairs in order"),
+        holds=ORDER_HOLDS,
+        partly=ORDER_PARTLY,
+        evidence=f"{total - inverted:,} of {total:,} pairs of codes from different classes "
+        f"follow the order (blocks start at {starts}); out of order: "
+        + "; ".join(f"{_describe([c])} after {n} codes of later classes" for c, n in late.items())
+        + ".",
     )
 
 
 def _nul_space_claim() -> Claim:
-    nul, space = ascii_table()[0], ascii_table()[32]
-    ok = nul.name == "NUL" and ord("\0") == 0 and space.char == " " and ord(" ") == 32
-    return Claim(
+    table = ascii_table()
+    named = {0: "NUL", 32: "SP"}
+    agree = sum(table[code].name == name for code, name in named.items())
+    return Claim.judged(
         "NUL is 0 and space is 32.",
-        Verdict.of(ok),
-        f"Row 0 is {nul.name}, row 32 is {space.name}; ord(' ') = {ord(' ')}.",
+        _share(agree, len(named), "codes confirmed"),
+        holds=ALL,
+        partly=HALF,
+        evidence=f"Row 0 is {table[0].name}, row 32 is {table[32].name} ({table[32].char_class}); "
+        f"ord('\\0') = {ord(chr(0))}, ord(' ') = {ord(' ')}.",
     )
 
 
-def _comparison_rows() -> list[list[object]]:
+def _comparison_rows() -> list[dict]:
     rows = []
     for a, b in EXAMPLES:
         result = compare(a, b)
         python = "<" if a < b else (">" if a > b else "==")
-        rows.append([a, b, result.verdict, python, result.explanation])
+        rows.append(
+            {"a": a, "b": b, "rule": result.verdict, "python": python, "why": result.explanation}
+        )
     return rows
 
 
-def _comparison_claims(rows: list[list[object]]) -> list[Claim]:
-    agree = sum(1 for r in rows if r[2] == r[3])
+def _comparison_claim(rows: list[dict]) -> Claim:
+    agree = sum(r["rule"] == r["python"] for r in rows)
+    return Claim.judged(
+        "Strings compare character by character by code, from the first that differs "
+        '("Apple" < "apple", "10" < "9").',
+        _share(agree, len(rows), "pairs"),
+        holds=ALL,
+        partly=HALF,
+        evidence=f"The rule gave Python's verdict on {agree} of {len(rows)} pairs, e.g. "
+        f"{rows[0]['why']}; for '{rows[1]['a']}' vs '{rows[1]['b']}': {rows[1]['why']}.",
+    )
+
+
+def _sorting_claim() -> Claim:
     by_rule, by_python = sort_by_rule(WORDS), sorted(WORDS)
-    return [
-        Claim(
-            "Strings compare character by character by code, from the first that differs "
-            '("Apple" < "apple", "10" < "9").',
-            Verdict.from_checks(agree, len(rows)),
-            f"The rule gave Python's verdict on {agree} of {len(rows)} pairs, e.g. "
-            f"{rows[0][4]}; for '10' vs '9': {rows[1][4]}.",
-        ),
-        Claim(
-            "Sorting by the code-by-code rule is the order Python sorts strings in.",
-            Verdict.of(by_rule == by_python),
-            f"sorted() gives {by_python}; the rule gives "
-            f"{'the same' if by_rule == by_python else by_rule}.",
-        ),
-    ]
+    agree = sum(x == y for x, y in zip(by_rule, by_python, strict=True))
+    return Claim.judged(
+        "Sorting by the code-by-code rule is the order Python sorts strings in.",
+        _share(agree, len(WORDS), "positions"),
+        holds=ALL,
+        partly=HALF,
+        evidence=f"sorted() gives {by_python}; the rule puts {agree} of {len(WORDS)} words in "
+        "the same place.",
+    )
+
+
+def measure() -> dict:
+    """The table's classes and the comparisons, as plain data."""
+    return {
+        "class_ranges": class_ranges(),
+        "comparisons": _comparison_rows(),
+        "sorted": sorted(WORDS),
+    }
+
+
+def run(scale: str = "quick", seed: int = 0) -> Finding:
+    """Check every claim of note 10 (the scale and seed do not change a table)."""
+    m = measure()
+    ranges = m["class_ranges"]
+    return Finding(
+        note=10,
+        title="ASCII table and string comparison",
+        claims=[
+            _order_claim(),
+            _nul_space_claim(),
+            _control_claim(),
+            _range_claim("Digits are codes 48-57.", "digit", 48, 57),
+            _range_claim("Upper-case letters are codes 65-90.", "upper", 65, 90),
+            _range_claim("Lower-case letters are codes 97-122.", "lower", 97, 122),
+            _comparison_claim(m["comparisons"]),
+            _sorting_claim(),
+        ],
+        tables=[
+            Table(
+                "Classes as code ranges",
+                ["class", "code ranges", "codes"],
+                [[c, _spans(ranges[c]), sum(hi - lo + 1 for lo, hi in ranges[c])] for c in CLASSES],
+            ),
+            Table.from_records(
+                "Comparisons explained",
+                m["comparisons"],
+                {"a": "a", "b": "b", "rule": "by the rule", "python": "by Python", "why": "why"},
+            ),
+            Table(
+                "Sorted by Python",
+                ["position", "word"],
+                [[i + 1, w] for i, w in enumerate(m["sorted"])],
+            ),
+        ],
+        figures=[_grid_figure()],
+        data=m,
+    )
 
 
 def _grid_figure() -> Figure:
+    from matplotlib.colors import ListedColormap
+    from matplotlib.patches import Patch
+
     figure, axes = new_axes(8.0, 4.4)
     index = {name: i for i, name in enumerate(CLASSES)}
     table = ascii_table()
@@ -117,37 +220,3 @@ def _grid_figure() -> Figure:
         fontsize=8,
     )
     return Figure("note10-ascii-grid", "The 128 ASCII codes coloured by class.", figure)
-
-
-def run(scale: str = "quick", seed: int = 0) -> Finding:
-    """Check every claim of note 10 (the scale and seed do not change a table)."""
-    comparisons = _comparison_rows()
-    ranges = class_ranges()
-    return Finding(
-        note=10,
-        title="ASCII table and string comparison",
-        claims=[
-            _order_claim(),
-            _nul_space_claim(),
-            _control_claim(),
-            _range_claim("Digits", "digit", 48, 57),
-            _range_claim("Upper-case letters", "upper", 65, 90),
-            _range_claim("Lower-case letters", "lower", 97, 122),
-            *_comparison_claims(comparisons),
-        ],
-        tables=[
-            Table(
-                "Classes as code ranges",
-                ["class", "ranges", "count"],
-                [[c, str(ranges[c]), sum(hi - lo + 1 for lo, hi in ranges[c])] for c in CLASSES],
-            ),
-            Table("Comparisons explained", ["a", "b", "rule", "Python", "why"], comparisons),
-            Table(
-                "Sorted by Python",
-                ["position", "word"],
-                [[i, w] for i, w in enumerate(sorted(WORDS))],
-            ),
-        ],
-        figures=[_grid_figure()],
-        data={"class_ranges": ranges, "comparisons": comparisons, "sorted": sorted(WORDS)},
-    )

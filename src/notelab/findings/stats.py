@@ -39,23 +39,6 @@ class Verdict(str, enum.Enum):
     FAILS = "fails"
     UNCLEAR = "unclear"
 
-    # Deprecated: old ladders kept until every finding grades an Estimate (issue 10).
-    @classmethod
-    def from_checks(cls, passed: int, total: int) -> Verdict:
-        """All checks pass: holds; some: partly; none: fails."""
-        if total <= 0:
-            raise ValueError(f"expected at least one check, got {total}")
-        return grade(
-            Estimate.exact(passed, method=f"{passed} of {total} checks"),
-            holds=at_least(total),
-            partly=at_least(1),
-        )
-
-    @classmethod
-    def of(cls, ok: bool) -> Verdict:
-        """Holds when ``ok``, fails otherwise."""
-        return cls.HOLDS if ok else cls.FAILS
-
 
 @dataclass(frozen=True)
 class Region:
