@@ -24,8 +24,8 @@ from notelab.classify.resampling import (
     CorrectedTest,
     corrected_interval,
     corrected_ttest,
+    split_ratio,
     splits,
-    test_train_ratio,
 )
 
 ALPHA = 0.05  # tied with the best: the corrected test cannot tell them apart at this level
@@ -265,7 +265,7 @@ def _leaderboard(
     ok = [m for m in scores if m.error is None and not np.isnan(m.folds[metric]).any()]
     ok.sort(key=lambda m: -sign * float(np.mean(m.folds[metric])))
     failed = [m for m in scores if m not in ok]
-    ratio = test_train_ratio(cv)
+    ratio = split_ratio(cv)
     best = ok[0] if ok else None
     tests = (
         {

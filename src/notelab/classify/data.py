@@ -135,19 +135,23 @@ def target(frame: Any, name: str) -> np.ndarray:
     return y.to_numpy()
 
 
+def _show(value: Any) -> str:
+    return repr(value.item() if isinstance(value, np.generic) else value)
+
+
 def check_classes(y: np.ndarray, cv: int) -> np.ndarray:
     """The sorted classes of ``y``; at least two, each with at least ``cv`` rows (2 for cv=1)."""
     classes, counts = np.unique(y, return_counts=True)
     if len(classes) < 2:
         raise InputError(
-            "at least two classes in the target", f"only {classes[0]!r}", "check the target"
+            "at least two classes in the target", f"only {_show(classes[0])}", "check the target"
         )
     need = max(cv, 2)
     if counts.min() < need:
         small = classes[counts.argmin()]
         raise InputError(
             f"at least {need} rows of every class for --cv {cv}",
-            f"{counts.min()} rows of class {small!r}",
+            f"{counts.min()} rows of class {_show(small)}",
             "lower --cv, or merge or drop rare classes",
         )
     return classes

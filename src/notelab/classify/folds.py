@@ -36,6 +36,7 @@ class FoldTask:
     train_scores: bool = False
     keep_predictions: bool = False
     params: tuple[tuple[str, Any], ...] = ()  # model hyperparameters set over the defaults
+    scale: bool | None = None  # None: the family's own choice
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,20 @@ class FoldResult:
     error: str | None = None
 
 
+def _pipeline(features: Features, task: FoldTask) -> Any:
+    pipe = make_pipeline(
+        task.model,
+        numeric=features.numeric,
+        categorical=features.categorical,
+        levels=features.levels,
+        random_state=task.random_state,
+        scale=task.scale,
+    )
+    if task.params:
+        pipe.set_params(**{f"model__{key}": value for key, value in task.params})
+    return pipe
+
+
 def run_fold(
     features: Features,
     y: np.ndarray,
@@ -61,23 +76,15 @@ def run_fold(
     clock: Callable[[], float] = time.perf_counter,
 ) -> FoldResult:
     """Fit ``task.model`` on the training rows of ``task`` and score it on the test rows."""
-    pipe = make_pipeline(
-        task.model,
-        numeric=features.numeric,
-        categorical=features.categorical,
-        levels=features.levels,
-        random_state=task.random_state,
-    )
     from threadpoolctl import threadpool_limits
 
-    if task.params:
-        pipe.set_params(**{f"model__{key}": value for key, value in task.params})
     X_train, X_test = features.rows(task.train), features.rows(task.test)
     # one thread per job: the jobs already fill the cores (OpenMP threads on a busy machine
     # spin, and made histogram boosting 30x slower here)
     with threadpool_limits(1), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
+            pipe = _pipeline(features, task)
             start = clock()
             pipe.fit(X_train, y[task.train])
             fitted = clock()
@@ -90,9 +97,8 @@ def run_fold(
         scores = score_all(y[task.test], predicted, classes, task.metrics)
         train = None
         if task.train_scores:
-            train = score_all(
-                y[task.train], predict_all(pipe, X_train, classes), classes, task.metrics
-            )
+            on_train = predict_all(pipe, X_train, classes)
+            train = score_all(y[task.train], on_train, classes, task.metrics)
     return FoldResult(
         task.model,
         task.fold,

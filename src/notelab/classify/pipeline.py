@@ -23,6 +23,7 @@ def make_pipeline(
     categorical: list[Any] | None = None,
     levels: list[int] | None = None,
     random_state: int = 0,
+    scale: bool | None = None,
 ) -> Any:
     """The preprocessing and model for ``name``, as one unfitted ``Pipeline``.
 
@@ -37,6 +38,9 @@ def make_pipeline(
         only on those with at most 255 (the rest reach it as ordinal codes).
     random_state : int
         Seed of the model.
+    scale : bool, optional
+        Standardise numeric columns; default: what the family needs. ``False`` shows what a
+        model does without it (``profile`` measures the need for scaling that way).
 
     Examples
     --------
@@ -50,7 +54,8 @@ def make_pipeline(
 
     spec = MODELS[name]
     categorical = list(categorical or [])
-    prepare = _prepare(spec.scale, spec.encoding, list(numeric), categorical)
+    scaled = spec.scale if scale is None else scale
+    prepare = _prepare(scaled, spec.encoding, list(numeric), categorical)
     levels = list(levels) if levels is not None else [0] * len(categorical)
     mask = [False] * len(numeric) + [n <= MAX_NATIVE_LEVELS for n in levels]
     return Pipeline([("prepare", prepare), ("model", spec.build(random_state, mask))])

@@ -41,7 +41,8 @@ class Profile:
         forest: ``{"model", "depth", "train", "test", "gap", "leaves"}``.
     sensitivity : dict
         Model -> transform -> ``{"score", "change", "agreement"}``: the score after the
-        transform, its change, and the fraction of test predictions left unchanged.
+        transform, its change, and the fraction of test predictions left unchanged, with the
+        model run without a scaler (so a family that needs one shows it).
     noise : dict
         Model -> number of added noise columns (0 first) -> score.
     timing : list of dict
@@ -173,13 +174,18 @@ def depth_curve(setup: Setup, depths: Sequence[int] = DEPTHS) -> list[dict[str, 
 
 
 def transform(feats: Features, name: str, seed: int = 0) -> Features:
-    """``feats`` with every numeric column rescaled (random factors 1e-3 to 1e3), logged
-    (``sign(x) log(1 + |x|)``) or replaced by its ranks."""
+    """``feats`` with every numeric column rescaled, logged (``sign(x) log(1 + |x|)``) or
+    replaced by its ranks.
+
+    Rescaling multiplies each column by a random power of two from 2^-10 to 2^10 (about 1e-3
+    to 1e3). Powers of two scale floating-point numbers exactly, so a tree's split midpoints
+    scale exactly too: with decimal factors, a test value lying exactly on a midpoint (common
+    in rounded data such as iris) can fall on either side after rounding.
+    """
     from scipy.stats import rankdata
 
     rng = np.random.default_rng(seed)
-    numeric = feats.numeric
-    factors = 10.0 ** rng.uniform(-3, 3, size=len(numeric))
+    factors = 2.0 ** rng.integers(-10, 11, size=len(feats.numeric))
     functions: dict[str, Callable[[np.ndarray, int], np.ndarray]] = {
         "rescale": lambda x, j: x * factors[j],
         "log": lambda x, j: np.sign(x) * np.log1p(np.abs(x)),
@@ -201,12 +207,15 @@ def _map_numeric(feats: Features, function: Callable[[np.ndarray, int], np.ndarr
 def sensitivity(
     setup: Setup, models: Sequence[str], transforms: Sequence[str] = TRANSFORMS
 ) -> dict[str, dict[str, dict[str, float]]]:
-    """Model -> transform -> score after it, its change and the share of unchanged predictions."""
-    base = setup.run(setup.tasks(models, keep_predictions=True))
+    """Model -> transform -> score after it, its change and the share of unchanged predictions.
+
+    The models run without their scaler here, so the numbers show which families need one.
+    """
+    base = setup.run(setup.tasks(models, keep_predictions=True, scale=False))
     out: dict[str, dict[str, dict[str, float]]] = {name: {} for name in models}
     for kind in transforms:
         data = transform(setup.features, kind, seed=setup.random_state)
-        after = setup.run(setup.tasks(models, keep_predictions=True), data)
+        after = setup.run(setup.tasks(models, keep_predictions=True, scale=False), data)
         for name in models:
             score = _mean(after, name)
             out[name][kind] = {

@@ -50,13 +50,29 @@ class PrunedTree(ClassifierMixin, BaseEstimator):
 
     def fit(self, X: Any, y: Any) -> PrunedTree:
         """Choose ``ccp_alpha`` by inner CV, then fit the tree on all rows."""
+        from sklearn.tree import DecisionTreeClassifier
+        from sklearn.utils.multiclass import check_classification_targets
+        from sklearn.utils.validation import validate_data
+
+        X, y = validate_data(self, X, y)
+        check_classification_targets(y)
+        self.ccp_alpha_ = self._choose(X, y)
+        self.estimator_ = DecisionTreeClassifier(
+            random_state=self.random_state, ccp_alpha=self.ccp_alpha_
+        ).fit(X, y)
+        self.classes_ = self.estimator_.classes_
+        return self
+
+    def _choose(self, X: np.ndarray, y: np.ndarray) -> float:
+        """The candidate alpha with the best inner-CV accuracy (0 when a class has one row)."""
         from sklearn.model_selection import StratifiedKFold, cross_val_score
         from sklearn.tree import DecisionTreeClassifier
 
-        X, y = np.asarray(X, dtype=float), np.asarray(y)
+        smallest = int(np.min(np.unique(y, return_counts=True)[1]))
+        if smallest < 2:
+            return 0.0
         base = DecisionTreeClassifier(random_state=self.random_state)
         alphas = self._candidates(base.cost_complexity_pruning_path(X, y).ccp_alphas)
-        smallest = int(np.min(np.unique(y, return_counts=True)[1]))
         folds = StratifiedKFold(
             min(self.cv, smallest), shuffle=True, random_state=self.random_state
         )
@@ -64,13 +80,7 @@ class PrunedTree(ClassifierMixin, BaseEstimator):
             cross_val_score(base.set_params(ccp_alpha=a), X, y, cv=folds).mean() for a in alphas
         ]
         best = np.flatnonzero(np.isclose(means, np.max(means)))[-1]  # ties: the simpler tree
-        self.ccp_alpha_ = float(alphas[best])
-        self.estimator_ = DecisionTreeClassifier(
-            random_state=self.random_state, ccp_alpha=self.ccp_alpha_
-        ).fit(X, y)
-        self.classes_ = self.estimator_.classes_
-        self.n_features_in_ = X.shape[1]
-        return self
+        return float(alphas[best])
 
     def _candidates(self, path: np.ndarray) -> np.ndarray:
         """0 and the geometric midpoints of the path's alphas (as rpart does): a midpoint picks
@@ -84,8 +94,16 @@ class PrunedTree(ClassifierMixin, BaseEstimator):
 
     def predict(self, X: Any) -> np.ndarray:
         """Class labels."""
-        return self.estimator_.predict(np.asarray(X, dtype=float))
+        X = self._checked(X)
+        return self.estimator_.predict(X)
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities (leaf class fractions)."""
-        return self.estimator_.predict_proba(np.asarray(X, dtype=float))
+        X = self._checked(X)
+        return self.estimator_.predict_proba(X)
+
+    def _checked(self, X: Any) -> Any:
+        from sklearn.utils.validation import check_is_fitted, validate_data
+
+        check_is_fitted(self)
+        return validate_data(self, X, reset=False)

@@ -45,7 +45,7 @@ def splits(
     return list(splitter.split(np.zeros(len(y)), y))
 
 
-def test_train_ratio(cv: int) -> float:
+def split_ratio(cv: int) -> float:
     """``n_test / n_train`` of one split: ``1/(k-1)`` for k folds, 0.25 for an 80/20 holdout."""
     return HOLDOUT_TEST_FRACTION / (1 - HOLDOUT_TEST_FRACTION) if cv == 1 else 1 / (cv - 1)
 

@@ -208,9 +208,10 @@ def profile_command(
     """Measure each classifier's pros and cons on DATA (note 2).
 
     Per model: the train-test gap (overfitting); for the tree, the gap against depth and with
-    pruning chosen by CV; the score and the share of unchanged predictions when features are
-    rescaled by random factors, logged or ranked (trees: no change); the score as irrelevant
-    noise columns are added; fit and predict time against rows. Scores are balanced accuracy.
+    pruning chosen by CV; without a scaler, the share of unchanged predictions and the score
+    change when features are rescaled by random factors, logged or ranked (trees: no change;
+    kNN and SVM: large changes); the score as irrelevant noise columns are added; fit and
+    predict time against rows. Scores are balanced accuracy.
 
     \b
     Examples:
@@ -245,47 +246,62 @@ def profile_command(
     _print_warnings(messages)
 
 
+def _table(title: str, columns: list[str], rows: list[list[str]]) -> Table:
+    table = Table(title=title)
+    for k, name in enumerate(columns):
+        table.add_column(name, justify="left" if k == 0 else "right")
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
+def _signed(value: float) -> str:
+    return f"{value:+.3f}"
+
+
 def _print_profile(document: dict[str, Any]) -> None:
-    noise = [int(k) for k in next(iter(document["noise"].values()))]
-    table = Table(
-        title=f"Balanced accuracy on {document['rows']:,} rows: train, test, after rescaling "
-        "(share of predictions unchanged), after log and rank transforms, with noise columns"
-    )
-    columns = ["model", "train", "test", "gap", "same preds rescaled", "log", "rank"]
-    columns += [f"+{k:,} noise" for k in noise if k]
-    for name in columns:
-        table.add_column(name, justify="left" if name == "model" else "right")
-    for name in document["models"]:
-        gap, sens, row = (
-            document["gap"][name],
-            document["sensitivity"][name],
-            document["noise"][name],
-        )
-        table.add_row(
-            name,
-            _number(gap["train"]),
-            _number(gap["test"]),
-            _number(gap["gap"]),
-            f"{sens['rescale']['agreement']:.1%}",
-            _number(sens["log"]["score"]),
-            _number(sens["rank"]["score"]),
-            *[_number(row[str(k)]) for k in noise if k],
-        )
+    models, rows = document["models"], document["rows"]
+    gap = [[m, *(_number(document["gap"][m][k]) for k in ("train", "test", "gap"))] for m in models]
+    sens = [
+        [
+            m,
+            f"{document['sensitivity'][m]['rescale']['agreement']:.1%}",
+            *(_signed(document["sensitivity"][m][k]["change"]) for k in ("rescale", "log", "rank")),
+        ]
+        for m in models
+    ]
+    noise = [int(k) for k in document["noise"][models[0]]]
+    noisy = [[m, *(_number(document["noise"][m][str(k)]) for k in noise)] for m in models]
+    depth = [
+        [r["model"], "-" if r["depth"] is None else str(r["depth"])]
+        + [_number(r[k]) for k in ("train", "test", "gap")]
+        for r in document["depth"]
+    ]
     console = stdout_console()
-    console.print(table)
-    depth = Table(title="Decision tree: overfitting against depth, and pruning")
-    for name in ("tree", "max depth", "train", "test", "gap"):
-        depth.add_column(name, justify="left" if name == "tree" else "right")
-    for r in document["depth"]:
-        shown = "-" if r["depth"] is None else str(r["depth"])
-        depth.add_row(
-            r["model"],
-            shown,
-            _number(r["train"]),
-            _number(r["test"]),
-            _number(r["gap"]),
+    console.print(
+        _table(
+            f"Overfitting ({rows:,} rows, balanced accuracy)",
+            ["model", "train", "test", "gap"],
+            gap,
         )
-    console.print(depth)
+    )
+    console.print(
+        _table(
+            "Without a scaler: predictions kept after rescaling, score change after each transform",
+            ["model", "same predictions", "rescaled", "log", "rank"],
+            sens,
+        )
+    )
+    console.print(
+        _table("Score with noise columns added", ["model", *(f"+{k:,}" for k in noise)], noisy)
+    )
+    console.print(
+        _table(
+            "Decision tree against depth, and pruning",
+            ["model", "max depth", "train", "test", "gap"],
+            depth,
+        )
+    )
     largest = max(r["rows"] for r in document["timing"])
     speed = ", ".join(
         f"{r['model']} {_ms(r['fit_seconds'])}/{_ms(r['predict_seconds'])}"

@@ -1,0 +1,76 @@
+import numpy as np
+import pytest
+from sklearn.datasets import load_breast_cancer, load_wine
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
+
+from notelab.classify.metrics import METRICS, ovr_macro_auc, predict_all, score_all
+
+
+@pytest.fixture(scope="module")
+def wine():
+    X, y = load_wine(return_X_y=True)
+    model = make_pipeline(StandardScaler(), LogisticRegression(C=0.01, max_iter=1000))
+    return X, y, model.fit(X[::2], y[::2])
+
+
+def test_auc_from_probabilities_is_sklearns_ovr_macro(wine):
+    X, y, model = wine
+    proba = model.predict_proba(X[1::2])
+    ours = ovr_macro_auc(y[1::2], proba, model.classes_)
+    assert ours == pytest.approx(roc_auc_score(y[1::2], proba, multi_class="ovr", average="macro"))
+
+
+def test_auc_ranks_by_scores_not_labels():
+    X, y = load_breast_cancer(return_X_y=True)
+    svm = make_pipeline(StandardScaler(), SVC(C=0.05)).fit(X[::2], y[::2])
+    predicted = predict_all(svm, X[1::2], svm.classes_)
+    assert predicted["proba"] is None
+    scores = score_all(y[1::2], predicted, svm.classes_, ("roc_auc", "log_loss", "brier"))
+    decision = svm.decision_function(X[1::2])
+    assert scores["roc_auc"] == pytest.approx(roc_auc_score(y[1::2], decision))
+    from_labels = roc_auc_score(y[1::2], svm.predict(X[1::2]))  # LazyPredict's fallback
+    assert scores["roc_auc"] > from_labels
+    assert np.isnan(scores["log_loss"]) and np.isnan(scores["brier"])
+
+
+def test_multiclass_decision_values_are_scored_one_vs_rest(wine):
+    X, y, _ = wine
+    svm = make_pipeline(StandardScaler(), SVC()).fit(X[::2], y[::2])
+    decision = svm.decision_function(X[1::2])
+    expected = np.mean([roc_auc_score(y[1::2] == c, decision[:, c]) for c in range(3)])
+    assert ovr_macro_auc(y[1::2], decision, svm.classes_) == pytest.approx(expected)
+
+
+def test_every_metric_against_sklearn(wine):
+    X, y, model = wine
+    classes = model.classes_
+    scores = score_all(y[1::2], predict_all(model, X[1::2], classes), classes, METRICS)
+    proba = model.predict_proba(X[1::2])
+    assert scores["accuracy"] == pytest.approx(model.score(X[1::2], y[1::2]))
+    assert scores["log_loss"] == pytest.approx(log_loss(y[1::2], proba))
+    onehot = np.eye(3)[y[1::2]]
+    assert scores["brier"] == pytest.approx(np.mean(np.sum((proba - onehot) ** 2, axis=1)))
+    Xb, yb = load_breast_cancer(return_X_y=True)
+    lr = make_pipeline(StandardScaler(), LogisticRegression()).fit(Xb[::2], yb[::2])
+    binary = score_all(yb[1::2], predict_all(lr, Xb[1::2], lr.classes_), lr.classes_, METRICS)
+    p = lr.predict_proba(Xb[1::2])[:, 1]
+    assert binary["brier"] == pytest.approx(brier_score_loss(yb[1::2], p))
+    assert binary["roc_auc"] == pytest.approx(roc_auc_score(yb[1::2], p))
+
+
+def test_labels_from_probabilities_equal_predict(wine):
+    X, _, model = wine
+    assert np.array_equal(predict_all(model, X, model.classes_)["labels"], model.predict(X))
+
+
+def test_a_class_missing_from_the_training_fold_gets_a_zero_column():
+    X = np.arange(12, dtype=float).reshape(-1, 1)
+    y = np.array([0] * 5 + [1] * 5 + [2] * 2)
+    model = LogisticRegression().fit(X[:10], y[:10])  # class 2 never seen
+    predicted = predict_all(model, X, np.array([0, 1, 2]))
+    assert predicted["proba"].shape == (12, 3)
+    assert np.all(predicted["proba"][:, 2] == 0)
