@@ -157,3 +157,149 @@ def test_similarity_command():
 def test_dedup_help_has_examples():
     result = run_cli("dedup", "run", "--help")
     assert result.code == 0 and "Examples" in result.stdout and "--engine" in result.stdout
+
+
+def _jsonl(path, records):
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
+    return path
+
+
+@pytest.mark.parametrize("alias", ["same", "dot", "hardlink", "symlink"])
+def test_output_that_is_an_input_is_refused(tmp_path, monkeypatch, alias):
+    source = _jsonl(tmp_path / "inplace.jsonl", DOCS)
+    before = source.read_bytes()
+    monkeypatch.chdir(tmp_path)
+    target = {"same": "inplace.jsonl", "dot": "./inplace.jsonl"}.get(alias, "other.jsonl")
+    if alias == "hardlink":
+        (tmp_path / target).hardlink_to(source)
+    if alias == "symlink":
+        (tmp_path / target).symlink_to(source)
+    result = run_cli("dedup", "inplace.jsonl", "--duplicates", target, cwd=tmp_path)
+    assert result.code == 2 and "not an input" in result.stderr, result.stderr
+    assert source.read_bytes() == before
+
+
+def test_index_outputs_that_are_inputs_are_refused(corpus_file, tmp_path):
+    index = tmp_path / "idx"
+    assert run_cli("dedup", "index", "build", str(corpus_file), "--index", str(index)).code == 0
+    before = corpus_file.read_bytes()
+    for extra in (["add", "--duplicates"], ["query", "--pairs"]):
+        command = ["dedup", "index", extra[0], str(corpus_file), "--index", str(index)]
+        result = run_cli(*command, extra[1], str(corpus_file))
+        assert result.code == 2 and "not an input" in result.stderr
+    inside = index / "ids.json"
+    result = run_cli("dedup", "index", "add", str(inside), "--index", str(index))
+    assert result.code == 2 and "folder holding the input" in result.stderr
+    assert corpus_file.read_bytes() == before
+
+
+def test_index_replaces_only_its_own_directory(corpus_file, tmp_path, monkeypatch):
+    user = tmp_path / "userdir"
+    user.mkdir()
+    (user / "notes.txt").write_text("mine")
+    (tmp_path / "a.txt").write_text("also mine")
+    for target, message in ((user, "folder of other files"), (tmp_path / "a.txt", "existing file")):
+        result = run_cli("dedup", "index", "build", str(corpus_file), "--index", str(target))
+        assert result.code == 2 and message in result.stderr, result.stderr
+    assert (user / "notes.txt").read_text() == "mine"
+    assert (tmp_path / "a.txt").read_text() == "also mine"
+    result = run_cli("dedup", "index", "build", str(corpus_file), "--index", ".", cwd=user)
+    assert result.code == 2 and "current folder" in result.stderr
+    assert sorted(p.name for p in user.iterdir()) == ["notes.txt"]
+
+
+def test_gz_output_is_compressed(corpus_file, tmp_path):
+    import gzip
+
+    out = tmp_path / "kept.jsonl.gz"
+    assert run_cli("dedup", str(corpus_file), "--output", str(out)).code == 0
+    lines = gzip.decompress(out.read_bytes()).decode().splitlines()
+    assert [json.loads(x)["id"] for x in lines] == ["a", "c"]
+
+
+def test_kept_lines_are_copied_byte_for_byte(tmp_path):
+    raw = [b'{"text":"first   doc here",  "x": 1.50}', b'{"text": "caf\xc3\xa9 \\u00e9"}']
+    path = tmp_path / "raw.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + b"\r\n".join(raw) + b"\r\n")
+    out = tmp_path / "kept.jsonl"
+    assert run_cli("dedup", str(path), "--output", str(out)).code == 0
+    assert out.read_bytes() == b"\n".join(raw) + b"\n"
+
+
+def test_similarity_empty_threshold_and_paths(tmp_path):
+    empty = run_cli("similarity", "", "", "--json").json()
+    assert (empty["exact"], empty["estimate"], empty["similar"]) == (0.0, 0.0, False)
+    for bad in ("2", "nan", "0"):
+        result = run_cli("similarity", "a b", "a b", "--threshold", bad)
+        assert result.code == 2 and "threshold strictly between 0 and 1" in result.stderr
+    typo = run_cli("similarity", "nofile_typo.txt", "some text")
+    assert typo.code == 2 and "'nofile_typo.txt' (no such file)" in typo.stderr
+    literal = run_cli("similarity", "--text", "nofile_typo.txt", "nofile_typo.txt", "--json")
+    assert literal.code == 0 and literal.json()["exact"] == 1.0
+    (tmp_path / "a.txt").write_bytes(b"\xef\xbb\xbfthe cat sat on the mat")
+    as_file = run_cli("similarity", str(tmp_path / "a.txt"), "the cat sat on the mat", "--json")
+    assert as_file.json()["exact"] == 1.0
+
+
+def test_duplicate_ids_are_an_error_or_allowed(tmp_path):
+    path = _jsonl(
+        tmp_path / "ids.jsonl",
+        [{"id": "a", "text": "x y"}, {"id": "d", "text": "z w"}, {"id": "a", "text": "q r"}],
+    )
+    result = run_cli("dedup", str(path), "--id-field", "id")
+    assert result.code == 2 and "'a' at" in result.stderr and "ids.jsonl:3" in result.stderr
+    allowed = run_cli("dedup", str(path), "--id-field", "id", "--on-duplicate-id", "allow")
+    assert allowed.code == 0, allowed.stderr
+
+
+def test_every_count_adds_up(corpus_file, tmp_path):
+    run = run_cli("dedup", str(corpus_file), "--json").json()
+    assert run["kept"] + run["removed"] + run["empty"] == run["documents"] == 4
+    index = tmp_path / "idx"
+    built = run_cli("dedup", "index", "build", str(corpus_file), "--index", str(index), "--json")
+    b = built.json()
+    assert b["indexed"] + b["removed"] + b["empty"] == b["documents"] == 4
+    new = _jsonl(
+        tmp_path / "new.jsonl",
+        [{"text": DOCS[0]["text"]}, {"text": "a fresh note about something new"}, {"text": ""}],
+    )
+    q = run_cli("dedup", "index", "query", str(new), "--index", str(index), "--json").json()
+    assert (q["duplicates"], q["unique"], q["empty"]) == (1, 1, 1)
+    a = run_cli("dedup", "index", "add", str(new), "--index", str(index), "--json").json()
+    assert (a["added"], a["left_out"], a["empty"], a["documents"]) == (1, 1, 1, 3)
+    assert a["indexed"] == b["indexed"] + a["added"]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("docs.jsonl.gz", b'{"text": "x"}\n', "gzip"),
+        ("docs.parquet", b"not parquet", "Parquet"),
+    ],
+)
+def test_unreadable_input_is_exit_2(tmp_path, name, content, message):
+    (tmp_path / name).write_bytes(content)
+    result = run_cli("dedup", str(tmp_path / name))
+    assert result.code == 2 and message in result.stderr and name in result.stderr
+
+
+def test_bad_output_paths_are_exit_2(corpus_file, tmp_path):
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "file.txt").write_text("x")
+    for target in (tmp_path / "folder", tmp_path / "file.txt" / "out.jsonl"):
+        result = run_cli("dedup", str(corpus_file), "--output", str(target))
+        assert result.code == 2 and "Traceback" not in result.stderr, result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["docs.jsonl", "file.txt", "folder"]
+
+
+def test_corrupt_index_is_exit_2(corpus_file, tmp_path):
+    index = tmp_path / "idx"
+    run_cli("dedup", "index", "build", str(corpus_file), "--index", str(index))
+    (index / "signatures.npy").write_bytes(b"garbage")
+    result = run_cli("dedup", "index", "query", str(corpus_file), "--index", str(index))
+    assert result.code == 2 and "signatures.npy" in result.stderr and "rebuild" in result.stderr
+
+
+def test_many_permutations_choose_bands_at_once(corpus_file):
+    result = run_cli("dedup", str(corpus_file), "--num-perm", "20000", "--json")
+    assert result.code == 0 and result.json()["bands"] * result.json()["rows"] <= 20000

@@ -1,74 +1,48 @@
-"""``notelab dedup``: near-duplicate detection, a persistent index, and ``notelab similarity``."""
+"""``notelab dedup``: near-duplicate detection and a persistent index (parse, call, render)."""
 
 from __future__ import annotations
 
-import functools
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
-import numpy as np
 from rich.table import Table
 
 from notelab.cli._common import emit_json, json_option, stderr_console, stdout_console
 from notelab.cli._engine import check_engine, dask_client, engine_options
-from notelab.cli._jsonl import write_jsonl
-from notelab.similarity import (
-    KEEP_RULES,
-    UNITS,
-    VERIFY_MODES,
-    Corpus,
-    Deduplicator,
-    MinHasher,
-    MinHashIndex,
-    ReadOptions,
-    estimate_jaccard,
-    exact_jaccard,
-    read_corpus,
-)
-from notelab.similarity.corpus import expand_paths
+from notelab.cli.similarity_cmd import minhash_options, similarity_command, stack
+from notelab.similarity import KEEP_RULES, VERIFY_MODES, DedupOptions, ReadOptions
+from notelab.similarity.corpus import ID_POLICIES
 
-DEFAULTS = {"threshold": 0.8, "num_perm": 128, "ngram": 5, "unit": "word", "seed": 1}
+__all__ = ["dedup_group", "similarity_command"]
 
-
-_MINHASH_OPTIONS = (
-    ("--threshold", "threshold", float, "Jaccard similarity that counts as a duplicate."),
-    ("--num-perm", "num_perm", int, "MinHash permutations."),
-    ("--ngram", "ngram", int, "Shingle width (words or characters)."),
-    ("--unit", "unit", click.Choice(UNITS), "Word or character n-grams."),
-    ("--seed", "seed", int, "Seed of the hash functions."),
+_READ_KEYS = ("text_field", "id_field", "lines", "skip_bad", "on_duplicate_id")
+_MINHASH_KEYS = ("threshold", "num_perm", "ngram", "unit", "seed")
+_STAT_ROWS = (
+    "documents",
+    "kept",
+    "removed",
+    "empty",
+    "shingles",
+    "bands",
+    "rows",
+    "candidate_pairs",
+    "similar_pairs",
+    "clusters",
+    "bad_lines",
+    "replaced_bytes",
 )
 
 
-def _stack(function, options):
-    for option in reversed(options):
-        function = option(function)
-    return function
-
-
-def minhash_options(with_defaults: bool = True):
-    """--threshold, --num-perm, --ngram, --unit, --seed (no defaults: taken from an index)."""
-    options = [
-        click.option(
-            flag,
-            type=kind,
-            help=text,
-            show_default=with_defaults,
-            default=DEFAULTS[name] if with_defaults else None,
-        )
-        for flag, name, kind, text in _MINHASH_OPTIONS
-    ]
-    return lambda function: _stack(function, options)
-
-
-def read_options(function):
-    """--text-field, --id-field, --lines, --skip-bad."""
-    return _stack(
+def read_options(function: Callable) -> Callable:
+    """--text-field, --id-field, --lines, --skip-bad, --on-duplicate-id."""
+    return stack(
         function,
         [
             click.option(
                 "--text-field",
-                default="text",
+                default=ReadOptions.text_field,
                 show_default=True,
                 help="Field holding the text (JSONL, CSV, Parquet).",
             ),
@@ -77,13 +51,29 @@ def read_options(function):
             ),
             click.option("--lines", is_flag=True, help="Plain text: one document per line."),
             click.option("--skip-bad", is_flag=True, help="Skip and count malformed JSON lines."),
+            click.option(
+                "--on-duplicate-id",
+                type=click.Choice(ID_POLICIES),
+                default=ReadOptions.on_duplicate_id,
+                show_default=True,
+                help="A repeated document id: stop with an error naming both places, or allow.",
+            ),
         ],
     )
 
 
-def index_options(with_defaults: bool):
+def _read_options(params: dict[str, Any]) -> ReadOptions:
+    return ReadOptions(**{key: params.pop(key) for key in _READ_KEYS})
+
+
+def _expected(params: dict[str, Any]) -> dict[str, object]:
+    """The MinHash options given for an index command (None: as the index was built)."""
+    return {key: params.pop(key) for key in _MINHASH_KEYS}
+
+
+def index_options(with_defaults: bool) -> Callable[[Callable], Callable]:
     """INPUT..., --index DIR, the MinHash options (or those of the index), and read options."""
-    return lambda function: _stack(
+    return lambda function: stack(
         function,
         [
             click.argument("inputs", nargs=-1, required=True),
@@ -92,7 +82,7 @@ def index_options(with_defaults: bool):
                 "index_path",
                 type=click.Path(path_type=Path),
                 required=True,
-                help="Index directory.",
+                help="Index directory (notelab replaces only an index it wrote).",
             ),
             minhash_options(with_defaults),
             read_options,
@@ -101,18 +91,13 @@ def index_options(with_defaults: bool):
     )
 
 
-def _read(inputs, text_field, id_field, lines, skip_bad) -> tuple[Corpus, ReadOptions]:
-    options = ReadOptions(text_field=text_field, id_field=id_field, lines=lines, skip_bad=skip_bad)
-    return read_corpus(list(inputs), options), options
-
-
 class _PhaseProgress:
     """A spinner on stderr naming the running phase."""
 
-    def __init__(self, enabled: bool):
-        self.status = stderr_console().status("reading") if enabled else None
+    def __init__(self, enabled: bool) -> None:
+        self.status = stderr_console().status("dedup") if enabled else None
 
-    def __enter__(self):
+    def __enter__(self) -> _PhaseProgress:
         if self.status:
             self.status.__enter__()
         return self
@@ -121,13 +106,9 @@ class _PhaseProgress:
         if self.status:
             self.status.update(f"dedup: {phase}")
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         if self.status:
             self.status.__exit__(*exc)
-
-
-def _partition_texts(path: str, options: ReadOptions) -> list[str]:
-    return read_corpus([path], options).texts
 
 
 class _DefaultRun(click.Group):
@@ -155,18 +136,20 @@ dedup_group = _DefaultRun(
 @click.option(
     "--keep",
     type=click.Choice(KEEP_RULES),
-    default="first",
+    default=DedupOptions.keep,
     show_default=True,
     help="Which document of a cluster to keep.",
 )
 @click.option(
     "--verify",
     type=click.Choice(VERIFY_MODES),
-    default="exact",
+    default=DedupOptions.verify,
     show_default=True,
     help="exact: Jaccard of the shingle sets (no false positives); signature: estimate.",
 )
-@click.option("--output", type=click.Path(path_type=Path), help="Write kept documents (JSONL).")
+@click.option(
+    "--output", type=click.Path(path_type=Path), help="Write kept documents (JSONL, .gz ok)."
+)
 @click.option(
     "--duplicates",
     type=click.Path(path_type=Path),
@@ -181,34 +164,14 @@ dedup_group = _DefaultRun(
 @read_options
 @engine_options
 @json_option
-def dedup_run(
-    inputs,
-    threshold,
-    num_perm,
-    ngram,
-    unit,
-    seed,
-    bands,
-    rows,
-    keep,
-    verify,
-    output,
-    duplicates,
-    clusters,
-    pairs,
-    text_field,
-    id_field,
-    lines,
-    skip_bad,
-    engine,
-    workers,
-    scheduler,
-    as_json,
-) -> None:
+def dedup_run(inputs: tuple[str, ...], as_json: bool, **params: Any) -> None:
     """Find near-duplicate documents in INPUT files or directories; keep one per cluster.
 
     INPUT: JSONL (also .gz), Parquet, CSV, plain text (one document per file, or per line with
-    --lines), or directories of them. Inputs are never modified; outputs are written whole.
+    --lines), or directories of them. Lines end at \\n only; a UTF-8 byte-order mark is
+    dropped. Inputs are never modified (an output that is an input is refused); outputs are
+    written whole, all together, compressed when the name ends in .gz. Ctrl-C stops with
+    exit 130 and leaves every output as it was.
 
     \b
     Examples:
@@ -216,91 +179,32 @@ def dedup_run(
       notelab dedup docs/ --unit char --ngram 7 --pairs pairs.jsonl --json
       notelab dedup big/ --engine dask --workers 8 --output kept.jsonl
     """
+    from notelab.similarity.pipeline import DedupOutputs, dedup_files
+
+    engine, workers, scheduler = (params.pop(k) for k in ("engine", "workers", "scheduler"))
     check_engine(engine, workers, scheduler)
-    corpus, options = _read(inputs, text_field, id_field, lines, skip_bad)
-    dedup = Deduplicator(
-        threshold=threshold,
-        num_perm=num_perm,
-        ngram=ngram,
-        unit=unit,
-        seed=seed,
-        bands=bands,
-        rows=rows,
-        verify=verify,
-        keep=keep,
+    outputs = DedupOutputs(
+        **{k: params.pop(k) for k in ("output", "duplicates", "clusters", "pairs")}
     )
+    options = DedupOptions(read=_read_options(params), **params)
     with _PhaseProgress(not as_json) as progress:
         if engine == "dask":
-            readers = [
-                functools.partial(_partition_texts, str(p), options)
-                for p in expand_paths(list(inputs))
-            ]
             with dask_client(workers, scheduler) as client:
-                from notelab.similarity.dask_engine import dask_dedup
-
-                result = dask_dedup(readers, dedup, client, progress)
+                report = dedup_files(
+                    inputs, options, outputs=outputs, client=client, progress=progress
+                )
         else:
-            result = dedup.run(corpus.texts, progress)
-    _write_outputs(corpus, result, output, duplicates, clusters, pairs)
-    document = {
-        **result.stats.as_dict(),
-        "bad_lines": corpus.bad_lines,
-        "replaced_bytes": corpus.replaced_bytes,
-        "kept": len(result.kept),
-        "engine": engine,
-    }
+            report = dedup_files(inputs, options, outputs=outputs, progress=progress)
+    document = report.as_dict()
     if as_json:
         emit_json(document)
     else:
         _print_stats(document)
 
 
-def _write_outputs(corpus, result, output, duplicates, clusters, pairs) -> None:
-    ids, kept_as = corpus.ids, result.kept_as
-    if output:
-        write_jsonl(output, (corpus.records[i] for i in result.kept))
-    if duplicates:
-        write_jsonl(
-            duplicates,
-            ({**corpus.records[i], "duplicate_of": ids[kept_as[i]]} for i in result.removed),
-        )
-    if clusters:
-        write_jsonl(clusters, _cluster_records(ids, kept_as))
-    if pairs:
-        write_jsonl(
-            pairs,
-            (
-                {"a": ids[a], "b": ids[b], "jaccard": round(float(s), 6)}
-                for (a, b), s in zip(result.pairs, result.jaccard, strict=True)
-            ),
-        )
-
-
-def _cluster_records(ids: list[str], kept_as: np.ndarray):
-    removed = np.flatnonzero((kept_as >= 0) & (kept_as != np.arange(len(kept_as))))
-    groups: dict[int, list[str]] = {}
-    for i in removed:
-        groups.setdefault(int(kept_as[i]), []).append(ids[i])
-    for kept in sorted(groups):
-        yield {"kept": ids[kept], "duplicates": groups[kept], "size": len(groups[kept]) + 1}
-
-
 def _print_stats(document: dict[str, Any]) -> None:
     table = Table(title="dedup", show_header=False)
-    for key in (
-        "documents",
-        "empty",
-        "shingles",
-        "bands",
-        "rows",
-        "candidate_pairs",
-        "similar_pairs",
-        "clusters",
-        "removed",
-        "kept",
-        "bad_lines",
-        "replaced_bytes",
-    ):
+    for key in _STAT_ROWS:
         table.add_row(key.replace("_", " "), f"{document[key]:,}")
     for phase, seconds in document["seconds"].items():
         table.add_row(f"{phase} (s)", f"{seconds:.3f}")
@@ -321,89 +225,29 @@ def index_group() -> None:
 
 @index_group.command("build")
 @index_options(with_defaults=True)
-def index_build(
-    inputs,
-    index_path,
-    threshold,
-    num_perm,
-    ngram,
-    unit,
-    seed,
-    text_field,
-    id_field,
-    lines,
-    skip_bad,
-    as_json,
-) -> None:
-    """Deduplicate INPUT and index the kept documents in a directory."""
-    corpus, _ = _read(inputs, text_field, id_field, lines, skip_bad)
-    dedup = Deduplicator(threshold=threshold, num_perm=num_perm, ngram=ngram, unit=unit, seed=seed)
-    kept = dedup.run(corpus.texts).kept
-    index = MinHashIndex.build(
-        [corpus.texts[i] for i in kept], [corpus.ids[i] for i in kept], dedup
-    )
-    index.save(index_path)
-    _report(
-        {
-            "indexed": len(kept),
-            "documents": len(corpus.texts),
-            "index": str(index_path),
-            **index.params,
-        },
-        as_json,
-    )
+def index_build(inputs: tuple[str, ...], index_path: Path, as_json: bool, **params: Any) -> None:
+    """Deduplicate INPUT and index the kept documents in a directory.
 
+    An existing directory is replaced only if it is a notelab index (or empty).
+    """
+    from notelab.similarity.pipeline import build_index
 
-def _load_index(index_path, threshold, num_perm, ngram, unit, seed) -> MinHashIndex:
-    expect = {
-        "threshold": threshold,
-        "num_perm": num_perm,
-        "ngram": ngram,
-        "unit": unit,
-        "seed": seed,
-    }
-    return MinHashIndex.load(index_path, expect)
-
-
-def _match_records(corpus: Corpus, matches) -> list[dict[str, Any]]:
-    return [
-        {"id": corpus.ids[m.query], "match": m.match_id, "jaccard": round(m.jaccard, 6)}
-        for m in matches
-    ]
+    options = DedupOptions(read=_read_options(params), **params)
+    _report(build_index(inputs, index_path, options), as_json)
 
 
 @index_group.command("query")
 @index_options(with_defaults=False)
 @click.option("--pairs", type=click.Path(path_type=Path), help="Write matches (JSONL).")
 def index_query(
-    inputs,
-    index_path,
-    threshold,
-    num_perm,
-    ngram,
-    unit,
-    seed,
-    pairs,
-    text_field,
-    id_field,
-    lines,
-    skip_bad,
-    as_json,
+    inputs: tuple[str, ...], index_path: Path, pairs: Path | None, as_json: bool, **params: Any
 ) -> None:
     """Report which INPUT documents duplicate indexed ones (the index is not changed)."""
-    index = _load_index(index_path, threshold, num_perm, ngram, unit, seed)
-    corpus, _ = _read(inputs, text_field, id_field, lines, skip_bad)
-    records = _match_records(corpus, index.query(corpus.texts))
-    if pairs:
-        write_jsonl(pairs, records)
-    _report(
-        {
-            "documents": len(corpus.texts),
-            "duplicates": len({r["id"] for r in records}),
-            "matches": records,
-        },
-        as_json,
-    )
+    from notelab.similarity.pipeline import query_index
+
+    read = _read_options(params)
+    document = query_index(inputs, index_path, expect=_expected(params), read=read, pairs=pairs)
+    _report(document, as_json)
 
 
 @index_group.command("add")
@@ -414,37 +258,20 @@ def index_query(
     help="Write the documents left out, with what they duplicate (JSONL).",
 )
 def index_add(
-    inputs,
-    index_path,
-    threshold,
-    num_perm,
-    ngram,
-    unit,
-    seed,
-    duplicates,
-    text_field,
-    id_field,
-    lines,
-    skip_bad,
-    as_json,
+    inputs: tuple[str, ...],
+    index_path: Path,
+    duplicates: Path | None,
+    as_json: bool,
+    **params: Any,
 ) -> None:
     """Add the INPUT documents that duplicate nothing in the index (nor each other)."""
-    index = _load_index(index_path, threshold, num_perm, ngram, unit, seed)
-    corpus, _ = _read(inputs, text_field, id_field, lines, skip_bad)
-    added, matches = index.add(corpus.texts, corpus.ids)
-    index.save(index_path)
-    records = _match_records(corpus, matches)
-    if duplicates:
-        write_jsonl(duplicates, records)
-    _report(
-        {
-            "documents": len(corpus.texts),
-            "added": len(added),
-            "left_out": len({r["id"] for r in records}),
-            "indexed": len(index.ids),
-        },
-        as_json,
+    from notelab.similarity.pipeline import add_to_index
+
+    read = _read_options(params)
+    document = add_to_index(
+        inputs, index_path, expect=_expected(params), read=read, duplicates=duplicates
     )
+    _report(document, as_json)
 
 
 def _report(document: dict[str, Any], as_json: bool) -> None:
@@ -460,43 +287,4 @@ def _report(document: dict[str, Any], as_json: bool) -> None:
             f"{match['id']} ~ {match['match']} (jaccard {match['jaccard']})",
             highlight=False,
             markup=False,
-        )
-
-
-@click.command("similarity")
-@click.argument("a")
-@click.argument("b")
-@minhash_options()
-@json_option
-def similarity_command(a, b, threshold, num_perm, ngram, unit, seed, as_json) -> None:
-    """Exact and MinHash-estimated Jaccard similarity of two texts (or two files).
-
-    \b
-    Examples:
-      notelab similarity "the cat sat on the mat" "the cat sat on a mat" --ngram 2
-      notelab similarity LICENSE-A LICENSE-B --json
-    """
-    texts = [Path(x).read_text("utf-8", "replace") if Path(x).is_file() else x for x in (a, b)]
-    hasher = MinHasher(num_perm=num_perm, ngram=ngram, unit=unit, seed=seed)
-    sig = hasher.signatures(texts)
-    exact = exact_jaccard(*texts, ngram=ngram, unit=unit)
-    estimate = estimate_jaccard(sig[0], sig[1])
-    document = {
-        "exact": exact,
-        "estimate": estimate,
-        "num_perm": num_perm,
-        "ngram": ngram,
-        "unit": unit,
-        "similar": exact >= threshold,
-        "threshold": threshold,
-        "standard_error": float(np.sqrt(exact * (1 - exact) / num_perm)),
-    }
-    if as_json:
-        emit_json(document)
-    else:
-        stdout_console().print(
-            f"exact Jaccard {exact:.4f}, MinHash estimate {estimate:.4f} "
-            f"(k={num_perm}, expected error ±{document['standard_error']:.4f}); "
-            f"{'similar' if document['similar'] else 'not similar'} at {threshold}",
-            highlight=False,
         )

@@ -1,4 +1,10 @@
-"""Read a corpus: JSONL (plain or .gz), Parquet, CSV, text files, or directories of them."""
+"""Read a corpus: JSONL (plain or .gz), Parquet, CSV, text files, or directories of them.
+
+Promises, whatever the format: lines end at ``\\n`` (or ``\\r\\n``) only, never at the other
+characters ``str.splitlines`` breaks at (U+2028, U+2029, U+0085, ``\\x0b``, ``\\x0c``,
+``\\x1c``-``\\x1e``); a UTF-8 byte-order mark at the start of a file is dropped; bytes that
+are not UTF-8 become U+FFFD and are counted; an error names the file and line.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,8 @@ import csv
 import gzip
 import io
 import json
+import zlib
+from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,43 +23,121 @@ from typing import Any
 from notelab._util import InputError
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
-_COUNT = {"replaced": 0}
-
-
-def _count_replace(error: UnicodeDecodeError) -> tuple[str, int]:
-    _COUNT["replaced"] += 1
-    return "\ufffd", error.end
-
-
-codecs.register_error("notelab_count", _count_replace)
-
-
-@dataclass
-class Corpus:
-    """Documents in input order: ids, texts, the original records, and what reading met."""
-
-    ids: list[str] = field(default_factory=list)
-    texts: list[str] = field(default_factory=list)
-    records: list[dict[str, Any]] = field(default_factory=list)
-    bad_lines: int = 0
-    replaced_bytes: int = 0
-    files: int = 0
-
-    def add(self, doc_id: str, text: str, record: dict[str, Any]) -> None:
-        """Append one document."""
-        self.ids.append(doc_id)
-        self.texts.append(text)
-        self.records.append(record)
+ID_POLICIES = ("error", "allow")
+_BOM = b"\xef\xbb\xbf"
 
 
 @dataclass(frozen=True)
 class ReadOptions:
-    """How to find documents in files."""
+    """How to find documents in files.
+
+    Parameters
+    ----------
+    text_field : str
+        Field holding the text (JSONL, CSV, Parquet).
+    id_field : str, optional
+        Field holding the id; by default a document's id is ``file:line`` (or the file name).
+    lines : bool
+        Plain text files hold one document per line (else one per file).
+    skip_bad : bool
+        Skip and count malformed JSON lines instead of stopping.
+    on_duplicate_id : {"error", "allow"}
+        What a second document with an id already seen does.
+    """
 
     text_field: str = "text"
     id_field: str | None = None
     lines: bool = False
     skip_bad: bool = False
+    on_duplicate_id: str = "error"
+
+    def __post_init__(self) -> None:
+        if self.on_duplicate_id not in ID_POLICIES:
+            raise InputError(
+                f"on_duplicate_id from {', '.join(ID_POLICIES)}", repr(self.on_duplicate_id)
+            )
+
+
+@dataclass
+class Corpus:
+    """Documents in input order: ids, texts, each as one JSON line, and what reading met.
+
+    ``lines[i]`` is document ``i`` as a JSON object (UTF-8, no newline): for JSONL input the
+    input line's own bytes, so writing it back changes nothing.
+    """
+
+    ids: list[str] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    lines: list[bytes] = field(default_factory=list)
+    bad_lines: int = 0
+    replaced_bytes: int = 0
+    files: list[str] = field(default_factory=list)
+    _file_of: array = field(default_factory=lambda: array("q"), repr=False)
+    _line_of: array = field(default_factory=lambda: array("q"), repr=False)
+    _first: dict[str, int] = field(default_factory=dict, repr=False)
+
+    def add(self, doc_id: str, text: str, line: bytes, number: int, policy: str) -> None:
+        """Append one document read at line ``number`` of the current file."""
+        index = len(self.ids)
+        self._file_of.append(len(self.files) - 1)
+        self._line_of.append(number)
+        first = self._first.setdefault(doc_id, index)
+        if first != index and policy == "error":
+            raise InputError(
+                "a distinct id for every document",
+                f"id {doc_id!r} at {self.place(first)} and again at {self.place(index)}",
+                "fix the ids, or pass --on-duplicate-id allow to accept repeated ids",
+            )
+        self.ids.append(doc_id)
+        self.texts.append(text)
+        self.lines.append(line)
+
+    def place(self, index: int) -> str:
+        """Where document ``index`` was read: ``file:line`` (or the file for whole files)."""
+        name, line = self.files[self._file_of[index]], self._line_of[index]
+        return f"{name}:{line}" if line else name
+
+    def record(self, index: int) -> dict[str, Any]:
+        """Document ``index`` as the JSON object it was read from."""
+        return json.loads(self.lines[index])
+
+
+def decode(data: bytes) -> tuple[str, int]:
+    """UTF-8 text of ``data``, each invalid byte sequence replaced by U+FFFD, and how many.
+
+    Examples
+    --------
+    >>> decode(b"caf\\xe9 ok \\xff")
+    ('caf\\ufffd ok \\ufffd', 2)
+    """
+    try:
+        return data.decode("utf-8"), 0
+    except UnicodeDecodeError:
+        pass
+    parts, count, start, view = [], 0, 0, memoryview(data)
+    while True:
+        try:
+            parts.append(codecs.utf_8_decode(view[start:], "strict", True)[0])
+            return "".join(parts), count
+        except UnicodeDecodeError as error:
+            parts.append(codecs.utf_8_decode(view[start : start + error.start], "strict", True)[0])
+            parts.append("\ufffd")
+            count += 1
+            start += error.end
+
+
+def split_lines(data: bytes) -> list[bytes]:
+    """Lines of ``data``, split at ``\\n`` only (a ``\\r`` before it is dropped).
+
+    Examples
+    --------
+    >>> split_lines(b"a\\r\\nb\\x0cc\\u2028\\nlast")
+    [b'a', b'b\\x0cc\\\\u2028', b'last']
+    """
+    lines = data.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    return [line[:-1] if line.endswith(b"\r") else line for line in lines]
 
 
 def expand_paths(paths: Sequence[str | Path]) -> list[Path]:
@@ -61,17 +147,11 @@ def expand_paths(paths: Sequence[str | Path]) -> list[Path]:
         path = Path(raw)
         if path.is_dir():
             files.extend(sorted(p for p in path.rglob("*") if p.is_file()))
-        elif path.is_file():
+        elif path.exists():
             files.append(path)
         else:
             raise InputError("an existing file or directory", repr(str(raw)), "check the path")
     return files
-
-
-def _decode(data: bytes) -> tuple[str, int]:
-    before = _COUNT["replaced"]
-    text = data.decode("utf-8", errors="notelab_count")
-    return text, _COUNT["replaced"] - before
 
 
 def _kind(path: Path) -> str:
@@ -107,15 +187,27 @@ def _record_id(record: dict[str, Any], options: ReadOptions, where: str) -> str:
     return where
 
 
-def _jsonl_records(path: Path, text: str, corpus: Corpus, options: ReadOptions) -> None:
-    for number, line in enumerate(text.splitlines(), start=1):
+def _json_line(record: dict[str, Any]) -> bytes:
+    return json.dumps(record, ensure_ascii=False, default=str).encode("utf-8", "surrogatepass")
+
+
+def _parse(text: str) -> dict[str, Any]:
+    """The JSON object on a line; ValueError if it is malformed or not an object."""
+    record = json.loads(text)
+    if not isinstance(record, dict):
+        raise ValueError(f"a JSON object, not {type(record).__name__}")
+    return record
+
+
+def _jsonl_records(path: Path, data: bytes, corpus: Corpus, options: ReadOptions) -> None:
+    for number, line in enumerate(split_lines(data), start=1):
         if not line.strip():
             continue
         where = f"{path}:{number}"
+        text, replaced = decode(line)
+        corpus.replaced_bytes += replaced
         try:
-            record = json.loads(line)
-            if not isinstance(record, dict):
-                raise ValueError(f"a JSON object, not {type(record).__name__}")
+            record = _parse(text)
         except ValueError as error:
             if options.skip_bad:
                 corpus.bad_lines += 1
@@ -125,42 +217,87 @@ def _jsonl_records(path: Path, text: str, corpus: Corpus, options: ReadOptions) 
                 f"malformed JSON ({error})",
                 "fix the line or pass --skip-bad to skip and count such lines",
             ) from None
-        corpus.add(_record_id(record, options, where), _field_text(record, options, where), record)
+        text = _field_text(record, options, where)
+        own = line if not replaced else _json_line(record)  # bytes that were not UTF-8: rewritten
+        corpus.add(_record_id(record, options, where), text, own, number, options.on_duplicate_id)
 
 
 def _table_records(
-    rows: Iterator[dict[str, Any]],
-    path: Path,
-    corpus: Corpus,
-    options: ReadOptions,
-    first_line: int,
+    rows: Iterator[dict[str, Any]], path: Path, corpus: Corpus, options: ReadOptions, first: int
 ) -> None:
-    for number, record in enumerate(rows, start=first_line):
+    for number, record in enumerate(rows, start=first):
         where = f"{path}:{number}"
-        corpus.add(_record_id(record, options, where), _field_text(record, options, where), record)
+        text = _field_text(record, options, where)
+        corpus.add(
+            _record_id(record, options, where),
+            text,
+            _json_line(record),
+            number,
+            options.on_duplicate_id,
+        )
+
+
+def _parquet_rows(path: Path) -> list[dict[str, Any]]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        return pq.read_table(path).to_pylist()
+    except (pa.ArrowException, OSError) as error:
+        raise InputError(
+            "a readable Parquet file",
+            f"{str(path)!r} ({str(error).splitlines()[0][:160]})",
+            "check that the file is complete and really Parquet",
+        ) from None
+
+
+def read_bytes(path: Path) -> bytes:
+    """The bytes of ``path`` (decompressed when it ends in .gz), BOM dropped; clear errors."""
+    try:
+        raw = path.read_bytes()
+        if path.name.lower().endswith(".gz"):
+            raw = gzip.decompress(raw)
+    except (OSError, EOFError, zlib.error) as error:
+        what = "truncated" if isinstance(error, EOFError) else str(error) or type(error).__name__
+        raise InputError(
+            "a readable file" + (" in gzip format" if path.name.lower().endswith(".gz") else ""),
+            f"{str(path)!r} ({what})",
+            "check that the file is complete and in the format its name says",
+        ) from None
+    return raw[len(_BOM) :] if raw.startswith(_BOM) else raw
+
+
+def _text_records(path: Path, data: bytes, corpus: Corpus, options: ReadOptions) -> None:
+    pieces = split_lines(data) if options.lines else [data]
+    for number, piece in enumerate(pieces, start=1):
+        text, replaced = decode(piece)
+        corpus.replaced_bytes += replaced
+        where = f"{path}:{number}" if options.lines else str(path)
+        corpus.add(
+            where,
+            text,
+            _json_line({"text": text}),
+            number if options.lines else 0,
+            options.on_duplicate_id,
+        )
 
 
 def _read_file(path: Path, corpus: Corpus, options: ReadOptions) -> None:
     kind = _kind(path)
+    corpus.files.append(str(path))
     if kind == "parquet":
-        import pyarrow.parquet as pq
-
-        _table_records(iter(pq.read_table(path).to_pylist()), path, corpus, options, 1)
+        _table_records(iter(_parquet_rows(path)), path, corpus, options, 1)
         return
-    raw = path.read_bytes()
-    if path.suffix.lower() == ".gz":
-        raw = gzip.decompress(raw)
-    text, replaced = _decode(raw)
-    corpus.replaced_bytes += replaced
+    data = read_bytes(path)
     if kind == "jsonl":
-        _jsonl_records(path, text, corpus, options)
+        _jsonl_records(path, data, corpus, options)
     elif kind == "csv":
-        _table_records(iter(csv.DictReader(io.StringIO(text))), path, corpus, options, 2)
-    elif options.lines:
-        for number, line in enumerate(text.splitlines(), start=1):
-            corpus.add(f"{path}:{number}", line, {"text": line})
+        text, replaced = decode(data)
+        corpus.replaced_bytes += replaced
+        rows = csv.DictReader(io.StringIO(text, newline=""))
+        _table_records(iter(rows), path, corpus, options, 2)
     else:
-        corpus.add(str(path), text, {"text": text})
+        _text_records(path, data, corpus, options)
 
 
 def read_corpus(paths: Sequence[str | Path], options: ReadOptions | None = None) -> Corpus:
@@ -179,5 +316,4 @@ def read_corpus(paths: Sequence[str | Path], options: ReadOptions | None = None)
     corpus = Corpus()
     for path in expand_paths(paths):
         _read_file(path, corpus, options)
-        corpus.files += 1
     return corpus

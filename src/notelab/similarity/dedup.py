@@ -11,6 +11,7 @@ import numpy as np
 
 from notelab._util import InputError
 from notelab.similarity import _kernels
+from notelab.similarity._interrupt import deferred
 from notelab.similarity.clusters import KEEP_RULES, components, representatives
 from notelab.similarity.lsh import DEFAULT_WEIGHTS, candidate_pairs, check_bands, optimal_params
 from notelab.similarity.minhash import MinHasher
@@ -67,6 +68,21 @@ class DedupResult:
     def empty(self) -> np.ndarray:
         """Indices of empty documents."""
         return np.flatnonzero(self.kept_as < 0)
+
+    def clusters(self) -> Iterator[tuple[int, list[int]]]:
+        """Each cluster with duplicates: the kept document and the removed ones, by kept index.
+
+        Examples
+        --------
+        >>> result = Deduplicator(threshold=0.8, ngram=2).run(["a b c", "x y", "a b c"])
+        >>> list(result.clusters())
+        [(0, [2])]
+        """
+        groups: dict[int, list[int]] = {}
+        for i in self.removed:
+            groups.setdefault(int(self.kept_as[i]), []).append(int(i))
+        for kept in sorted(groups):
+            yield kept, groups[kept]
 
 
 def _phases(stats: DedupStats, progress: Progress | None) -> Callable:
@@ -197,9 +213,10 @@ class Deduplicator:
 
     def verified(self, candidates, values, offsets, signatures) -> tuple[np.ndarray, np.ndarray]:
         """Candidate pairs whose similarity reaches the threshold, with that similarity."""
-        if self.verify == "exact":
-            similarity = _kernels.pair_jaccard(values, offsets, candidates)
-        else:
-            similarity = _kernels.pair_agreement(signatures, candidates)
+        with deferred():
+            if self.verify == "exact":
+                similarity = _kernels.pair_jaccard(values, offsets, candidates)
+            else:
+                similarity = _kernels.pair_agreement(signatures, candidates)
         keep = similarity >= self.threshold
         return candidates[keep], similarity[keep]

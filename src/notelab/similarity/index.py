@@ -12,9 +12,12 @@ Format (a directory, written whole to a temporary sibling and renamed into place
 
 from __future__ import annotations
 
+import ctypes
+import io
 import json
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,6 +26,8 @@ from pathlib import Path
 import numpy as np
 
 from notelab._util import InputError
+from notelab._util.atomic import _make_parent
+from notelab.similarity._interrupt import deferred
 from notelab.similarity.dedup import Deduplicator
 from notelab.similarity.lsh import candidate_pairs
 
@@ -37,6 +42,20 @@ class Match:
     query: int
     match_id: str
     jaccard: float
+
+
+@dataclass
+class Added:
+    """What :meth:`MinHashIndex.add` did with each new document (positions in the input).
+
+    ``added + left_out + empty`` is every new document, each once; ``matches`` say what kept
+    the left-out ones out.
+    """
+
+    added: list[int]
+    left_out: list[int]
+    empty: list[int]
+    matches: list[Match]
 
 
 class MinHashIndex:
@@ -96,8 +115,12 @@ class MinHashIndex:
 
     def query(self, texts: Sequence[str]) -> list[Match]:
         """Every indexed document similar to each new text (verified as the index says)."""
-        matches, _ = self._query_sets(texts)
-        return matches
+        return self.lookup(texts)[0]
+
+    def lookup(self, texts: Sequence[str]) -> tuple[list[Match], list[int]]:
+        """The matches of :meth:`query`, and the positions of the empty texts (no shingles)."""
+        matches, (_, offsets, _) = self._query_sets(texts)
+        return matches, np.flatnonzero(np.diff(offsets) == 0).tolist()
 
     def _query_sets(self, texts: Sequence[str]):
         n = len(self.ids)
@@ -116,11 +139,15 @@ class MinHashIndex:
         matches.sort(key=lambda m: (m.query, -m.jaccard, m.match_id))
         return matches, (values, offsets, signatures)
 
-    def add(self, texts: Sequence[str], ids: Sequence[str]) -> tuple[list[int], list[Match]]:
+    def add(
+        self, texts: Sequence[str], ids: Sequence[str], on_duplicate_id: str = "error"
+    ) -> Added:
         """Add the new texts that duplicate neither the index nor an earlier new text.
 
-        Returns the positions added and the matches that kept the others out.
+        An id already in the index is an error unless ``on_duplicate_id="allow"``.
         """
+        if on_duplicate_id == "error":
+            self._refuse_known_ids(ids)
         matches, (values, offsets, signatures) = self._query_sets(texts)
         lengths = np.fromiter((len(t) for t in texts), np.int64, len(texts))
         within = self.dedup.finish(values, offsets, signatures, lengths)
@@ -133,7 +160,19 @@ class MinHashIndex:
         self._append(
             [texts[i] for i in added], [ids[i] for i in added], values, offsets, signatures, added
         )
-        return added, matches
+        empty = within.empty.tolist()
+        left_out = sorted(set(range(len(texts))) - set(added) - set(empty))
+        return Added(added, left_out, empty, matches)
+
+    def _refuse_known_ids(self, ids: Sequence[str]) -> None:
+        known = set(self.ids)
+        for doc_id in ids:
+            if doc_id in known:
+                raise InputError(
+                    "new ids for documents added to an index",
+                    f"id {doc_id!r}, which the index already holds",
+                    "fix the ids, or pass --on-duplicate-id allow to accept repeated ids",
+                )
 
     def _append(self, texts, ids, values, offsets, signatures, chosen) -> None:
         sizes = np.diff(offsets)[chosen]
@@ -145,34 +184,48 @@ class MinHashIndex:
         self.ids.extend(ids)
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the index directory atomically (a crash leaves the old one intact)."""
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        """Write the index directory whole, then swap it in (a crash leaves the old one).
+
+        Only a notelab index (a directory with its ``params.json``), an empty directory or a
+        path that does not exist is replaced; anything else is an :class:`InputError`.
+        """
+        target = _writable_target(Path(path))
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
         try:
-            params = {
-                "format": FORMAT,
-                "version": VERSION,
-                **self.params,
-                "documents": len(self.ids),
-            }
-            (staging / "params.json").write_text(json.dumps(params, indent=1))
-            (staging / "ids.json").write_text(json.dumps(self.ids))
-            for name in ("signatures", "values", "offsets", "lengths"):
-                np.save(
-                    staging / f"{'shingles' if name == 'values' else name}.npy", getattr(self, name)
-                )
-            _swap(staging, target)
-        except BaseException:
+            with deferred() as check:
+                self._write(staging, check)
+                _swap(staging, target)
+        finally:
             shutil.rmtree(staging, ignore_errors=True)
-            raise
+
+    def _write(self, folder: Path, check) -> None:
+        params = {"format": FORMAT, "version": VERSION, **self.params, "documents": len(self.ids)}
+        files = {
+            "ids.json": json.dumps(self.ids).encode(),
+            **{f"{name}.npy": _npy(array) for name, array in self._arrays().items()},
+            "params.json": json.dumps(params, indent=1).encode(),  # last: the marker
+        }
+        for name, data in files.items():
+            with open(folder / name, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            check()
+
+    def _arrays(self) -> dict[str, np.ndarray]:
+        return {
+            "signatures": self.signatures,
+            "shingles": self.values,
+            "offsets": self.offsets,
+            "lengths": self.lengths,
+        }
 
     @classmethod
     def load(
         cls, path: str | os.PathLike[str], expect: dict[str, object] | None = None
     ) -> MinHashIndex:
         """Read an index; ``expect`` holds parameters that must match the stored ones."""
-        folder = Path(path)
+        folder = _recover(Path(path))
         params = _read_params(folder)
         for key, value in (expect or {}).items():
             if value is not None and params[key] != value:
@@ -182,11 +235,9 @@ class MinHashIndex:
                     f"leave --{key.replace('_', '-')} out or rebuild the index",
                 )
         dedup = Deduplicator(**{k: params[k] for k in PARAM_KEYS})
-        arrays = {
-            n: np.load(folder / f"{n}.npy")
-            for n in ("signatures", "shingles", "offsets", "lengths")
-        }
-        ids = json.loads((folder / "ids.json").read_text())
+        arrays = {name: _load_array(folder / f"{name}.npy") for name in ARRAYS}
+        ids = _load_ids(folder / "ids.json")
+        _check_shapes(folder, params, ids, arrays)
         return cls(
             dedup,
             ids,
@@ -195,6 +246,58 @@ class MinHashIndex:
             arrays["offsets"],
             arrays["lengths"],
         )
+
+
+ARRAYS = {"signatures": np.uint32, "shingles": np.uint64, "offsets": np.int64, "lengths": np.int64}
+
+
+def _npy(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=False)
+    return buffer.getvalue()
+
+
+def _corrupt(path: Path, what: str) -> InputError:
+    return InputError(
+        "an intact notelab index",
+        f"{str(path)!r}: {what}",
+        "rebuild the index with `notelab dedup index build`",
+    )
+
+
+def _load_array(path: Path) -> np.ndarray:
+    try:
+        array = np.load(path, allow_pickle=False)
+    except (OSError, ValueError, EOFError) as error:
+        raise _corrupt(path, str(error).splitlines()[0][:160] or type(error).__name__) from None
+    if array.dtype != ARRAYS[path.stem]:
+        raise _corrupt(path, f"dtype {array.dtype}, not {np.dtype(ARRAYS[path.stem])}")
+    return array
+
+
+def _load_ids(path: Path) -> list[str]:
+    try:
+        ids = json.loads(path.read_bytes())
+    except (OSError, ValueError) as error:
+        raise _corrupt(path, str(error).splitlines()[0][:160]) from None
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+        raise _corrupt(path, "not a list of string ids")
+    return ids
+
+
+def _check_shapes(folder: Path, params: dict, ids: list[str], arrays: dict) -> None:
+    n, sig, offsets = len(ids), arrays["signatures"], arrays["offsets"]
+    consistent = (
+        params.get("documents") == n
+        and sig.shape == (n, params["num_perm"])
+        and arrays["lengths"].shape == (n,)
+        and offsets.shape == (n + 1,)
+        and offsets[0] == 0
+        and offsets[-1] == arrays["shingles"].shape[0]
+        and bool(np.all(np.diff(offsets) >= 0))
+    )
+    if not consistent:
+        raise _corrupt(folder, f"files that disagree ({n} ids, signatures {sig.shape})")
 
 
 def _read_params(folder: Path) -> dict:
@@ -206,21 +309,92 @@ def _read_params(folder: Path) -> dict:
             repr(str(folder)),
             "build one with `notelab dedup index build`",
         ) from None
-    if params.get("format") != FORMAT or params.get("version") != VERSION:
+    if not isinstance(params, dict) or params.get("format") != FORMAT:
+        raise _corrupt(folder / "params.json", "not a notelab index's parameters")
+    if params.get("version") != VERSION:
         raise InputError(
             f"{FORMAT} version {VERSION}",
-            f"{params.get('format')} version {params.get('version')}",
+            f"version {params.get('version')}",
             "rebuild the index with this notelab",
         )
+    if any(key not in params for key in PARAM_KEYS):
+        raise _corrupt(folder / "params.json", f"keys {sorted(params)}")
     return params
 
 
+def _is_index(folder: Path) -> bool:
+    try:
+        params = json.loads((folder / "params.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(params, dict) and params.get("format") == FORMAT
+
+
+def _writable_target(target: Path) -> Path:
+    """The index path, checked: only notelab's own index (or nothing) is ever replaced."""
+    resolved = target.resolve()
+    if resolved == Path.cwd().resolve() or resolved in Path.cwd().resolve().parents:
+        raise InputError(
+            "a path for the index directory",
+            f"{str(target)!r}, the current folder or one above it",
+            "name a new folder, e.g. --index corpus.idx",
+        )
+    if target.exists() and not target.is_dir():
+        raise InputError(
+            "a path for the index directory",
+            f"{str(target)!r}, an existing file",
+            "choose a new path; notelab replaces only an index it wrote",
+        )
+    if target.is_dir() and any(target.iterdir()) and not _is_index(target):
+        raise InputError(
+            "a new path or an existing notelab index (a folder with its params.json)",
+            f"{str(target)!r}, a folder of other files",
+            "choose a new path; notelab replaces only an index it wrote",
+        )
+    _make_parent(target)
+    return target
+
+
+def _backup(target: Path) -> Path:
+    target = Path(os.path.abspath(target))
+    return target.with_name(f".{target.name}.old")
+
+
 def _swap(staging: Path, target: Path) -> None:
+    """Put ``staging`` at ``target``; the old index ends up at ``staging`` (removed after).
+
+    One atomic exchange where the system has it (Linux renameat2); else two renames, with
+    the old index kept at a backup name in between, which :func:`_recover` puts back.
+    """
     if not target.exists():
         os.replace(staging, target)
         return
-    backup = target.with_name(f".{target.name}.old")
+    if _exchange(staging, target):
+        return
+    backup = _backup(target)
     shutil.rmtree(backup, ignore_errors=True)
     os.replace(target, backup)
     os.replace(staging, target)
-    shutil.rmtree(backup, ignore_errors=True)
+    os.replace(backup, staging)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (Linux ``renameat2(RENAME_EXCHANGE)``); False if unavailable."""
+    if sys.platform != "linux":
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    done = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    return done == 0
+
+
+def _recover(target: Path) -> Path:
+    """After a crash between the two renames of :func:`_swap`, put the old index back."""
+    backup = _backup(target)
+    if not target.exists() and _is_index(backup):
+        os.replace(backup, target)
+    return target

@@ -8,6 +8,7 @@ import numpy as np
 
 from notelab._util import InputError
 from notelab.similarity import _kernels
+from notelab.similarity._interrupt import deferred
 from notelab.similarity.shingle import check_params, shingle_hash_sets
 
 
@@ -57,7 +58,8 @@ class MinHasher:
 
     def signatures_from_sets(self, values: np.ndarray, offsets: np.ndarray) -> np.ndarray:
         """Signatures of documents given as shingle-hash sets."""
-        return _kernels.minhash_signatures(values, offsets, self._a, self._b)
+        with deferred():
+            return _kernels.minhash_signatures(values, offsets, self._a, self._b)
 
     def signatures(self, texts: Sequence[str]) -> np.ndarray:
         """An (n, num_perm) uint32 array; empty texts get all-ones rows."""

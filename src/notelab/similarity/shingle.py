@@ -16,6 +16,7 @@ import numpy as np
 
 from notelab._util import InputError, atomic_write_bytes
 from notelab.similarity import _kernels
+from notelab.similarity._interrupt import deferred
 
 UNITS = ("word", "char")
 _WORD = re.compile(r"\w+")
@@ -141,4 +142,6 @@ def shingle_hash_sets(
     """Every text's sorted unique 64-bit shingle hashes, in CSR layout (values, offsets)."""
     check_params(ngram, unit)
     codes, offsets = encode(texts)
-    return _kernels.shingle_sets(codes, offsets, int(ngram), unit == "word", *character_tables())
+    tables = character_tables()
+    with deferred():
+        return _kernels.shingle_sets(codes, offsets, int(ngram), unit == "word", *tables)
