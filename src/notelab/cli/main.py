@@ -19,7 +19,7 @@ COMMANDS = {
     "ascii": ("notelab.cli.ascii_cmd", "ascii_command", "ASCII table, look-up, comparison."),
     "steps": ("notelab.cli.steps_cmd", "steps_command", "Epoch, batch and step arithmetic."),
     "dedup": ("notelab.cli.dedup_cmd", "dedup_group", "Near-duplicate detection (MinHash+LSH)."),
-    "similarity": ("notelab.cli.dedup_cmd", "similarity_command", "Jaccard of two texts."),
+    "similarity": ("notelab.cli.similarity_cmd", "similarity_command", "Jaccard of two texts."),
     "gmm": ("notelab.cli.gmm_cmd", "gmm_group", "Gaussian mixtures by EM."),
     "classify": (
         "notelab.cli.classify_cmd",
