@@ -54,15 +54,44 @@ def test_every_section_and_image_renders_without_console_errors(browser, report_
     assert sections == ["6", "10"]
     images = browser.execute_script(
         "return [...document.images].map(i => [i.getAttribute('src'), i.complete, "
-        "i.naturalWidth, i.naturalHeight])"
+        "i.naturalWidth, i.naturalHeight, i.alt])"
     )
     assert len(images) >= 2
-    for src, complete, width, height in images:
+    for src, complete, width, height, alt in images:
         assert complete and width > 0 and height > 0, src
-    claims = browser.execute_script("return document.querySelectorAll('table.claims tr').length")
-    assert claims > 10
+        assert alt, src
     errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     assert errors == []
+
+
+def test_summary_links_every_claim(browser, report_dir):
+    browser.get((report_dir / "index.html").as_uri())
+    targets = browser.execute_script(
+        "return [...document.querySelectorAll('.overview ul a')].map(a => "
+        "[a.getAttribute('href'), !!document.querySelector(a.getAttribute('href'))])"
+    )
+    claims = browser.execute_script("return document.querySelectorAll('div.claim').length")
+    assert len(targets) == claims > 10
+    assert all(found for _, found in targets)
+
+
+def test_verdicts_carry_a_word_and_symbol_and_dark_colours(browser, report_dir):
+    browser.get((report_dir / "index.html").as_uri())
+    script = (
+        "const p = document.querySelector('.claim .pill.holds');"
+        "const b = getComputedStyle(document.body);"
+        "return [p.textContent.trim(), getComputedStyle(p).backgroundColor,"
+        " b.backgroundColor, b.fontFamily]"
+    )
+    text, light_pill, light_page, font = browser.execute_script(script)
+    assert text == "✓ holds" and "sans-serif" in font
+    browser.execute_cdp_cmd(
+        "Emulation.setEmulatedMedia",
+        {"features": [{"name": "prefers-color-scheme", "value": "dark"}]},
+    )
+    _, dark_pill, dark_page, _ = browser.execute_script(script)
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
+    assert dark_pill != light_pill and dark_page != light_page
 
 
 def test_page_fits_a_phone(browser, report_dir):

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from notelab._util import InputError
 from notelab.cli._common import progress_bar, stderr_console, stdout_console
 from notelab.findings.registry import SCALES, parse_notes, run_finding
 from notelab.report import print_summary, write_report
@@ -42,6 +43,12 @@ def report_command(out: Path, notes: str, scale: str, seed: int) -> None:
       notelab report --notes 6,10 --out /tmp/r
       notelab report --scale full --seed 3
     """
+    if not notes.strip():
+        raise InputError(
+            "at least one note number, or 'all'",
+            "an empty --notes",
+            "pass e.g. --notes 6,10, or leave --notes out to run every note",
+        )
     chosen = parse_notes(notes)
     findings = []
     with progress_bar(stderr_console()) as progress:

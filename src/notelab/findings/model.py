@@ -83,7 +83,12 @@ class Figure:
 
 @dataclass
 class Finding:
-    """Everything one note's experiment measured."""
+    """Everything one note's experiment measured.
+
+    ``workload`` says in words what it ran on (data and sizes), ``device`` where (empty: this
+    machine's CPU); the runner fills ``seconds``, ``error`` and ``warnings`` (library warnings
+    raised while it ran, each once).
+    """
 
     note: int
     title: str
@@ -91,6 +96,8 @@ class Finding:
     tables: list[Table] = field(default_factory=list)
     figures: list[Figure] = field(default_factory=list)
     data: dict[str, Any] = field(default_factory=dict)
+    workload: str = ""
+    device: str = ""
     seconds: float = 0.0
     error: str | None = None
     warnings: list[str] = field(default_factory=list)

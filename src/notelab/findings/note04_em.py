@@ -8,8 +8,9 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from notelab.findings._plot import new_axes
+from notelab.findings._plot import band, log_log, new_axes
 from notelab.findings.model import Claim, Figure, Finding, Table
+from notelab.findings.numbers import count, sig
 from notelab.findings.stats import Estimate, at_least, at_most
 from notelab.mixture import GaussianMixture
 
@@ -191,7 +192,8 @@ def _rise_claim(m: dict) -> Claim:
         "EM never decreases the log-likelihood from one iteration to the next.",
         Estimate.exact(worst, count=iterations, method=f"smallest of {iterations} changes"),
         holds=RISE_HOLDS,
-        evidence=f"{rising} of {len(steps)} runs rose at every iteration ({iterations:,} in all); "
+        evidence=f"{rising} of {len(steps)} runs rose at every iteration "
+        f"({count(iterations)} in all); "
         f"the smallest change of the mean log-likelihood per sample was {worst:+.2g} "
         f"(variances are kept above {REG_COVAR:g}).",
     )
@@ -215,8 +217,9 @@ def _recovery_claim(m: dict) -> Claim:
         slope,
         holds=SLOPE_HOLDS,
         partly=SLOPE_PARTLY,
-        evidence=f"The median largest parameter error falls from {first['median_error']:.2f} at "
-        f"{first['samples']:,} samples to {last['median_error']:.3f} at {last['samples']:,}: "
+        evidence=f"The median largest parameter error falls from {sig(first['median_error'])} at "
+        f"{count(first['samples'])} samples to {sig(last['median_error'])} at "
+        f"{count(last['samples'])}: "
         f"as samples^{slope.text()} (1/sqrt(n) would be -0.5).",
     )
 
@@ -229,7 +232,7 @@ def _sklearn_claim(m: dict) -> Claim:
         holds=AGREE_HOLDS,
         partly=AGREE_PARTLY,
         evidence=f"From the same start, means, variances and log-likelihood of {len(gaps)} fits "
-        f"agree to {max(gaps):.1e}.",
+        f"agree to {sig(max(gaps), 2)}.",
     )
 
 
@@ -252,8 +255,8 @@ def _tables(m: dict) -> list[Table]:
                 "true 2",
                 f"n={n_small}: 1",
                 f"n={n_small}: 2",
-                f"n={n_big:,}: 1",
-                f"n={n_big:,}: 2",
+                f"n={count(n_big)}: 1",
+                f"n={count(n_big)}: 2",
             ],
             compare,
         ),
@@ -281,6 +284,10 @@ def run(scale: str = "quick", seed: int = 0) -> Finding:
         tables=_tables(m),
         figures=[_histogram(m), _likelihood(m), _error_figure(m["error_curve"])],
         data={k: v for k, v in m.items() if k not in ("small_x", "big_x")},
+        workload=f"The note's mixture: {len(m['small_x'])} and {count(len(m['big_x']))} samples "
+        f"step by step, {len(m['histories']) - 2} more samples of {len(m['small_x'])}, and "
+        f"{len(m['error_curve'][0]['errors'])} data sets at each of "
+        f"{', '.join(count(r['samples']) for r in m['error_curve'])} samples.",
     )
 
 
@@ -296,12 +303,12 @@ def _histogram(m: dict) -> Figure:
     grid = np.linspace(-7, 8, 400)
     n_small, n_big = len(m["small_x"]), len(m["big_x"])
     axes.hist(
-        m["big_x"], bins=80, density=True, alpha=0.3, color="grey", label=f"{n_big:,} samples"
+        m["big_x"], bins=80, density=True, alpha=0.3, color="grey", label=f"{count(n_big)} samples"
     )
     axes.plot(m["small_x"], np.zeros(n_small), "|", ms=18, color="k", label=f"the note's {n_small}")
     axes.plot(grid, _density(grid, TRUTH), "k--", label="true density")
     axes.plot(grid, _density(grid, m["small_fit"]), label=f"EM fit, n={n_small}")
-    axes.plot(grid, _density(grid, m["big_fit"]), label=f"EM fit, n={n_big:,}")
+    axes.plot(grid, _density(grid, m["big_fit"]), label=f"EM fit, n={count(n_big)}")
     axes.set(xlabel="x", ylabel="density", title="Two-component mixture: data and EM fits")
     axes.legend(fontsize=8)
     return Figure("note04-densities", "Histogram with the fitted and true densities.", figure)
@@ -312,7 +319,7 @@ def _likelihood(m: dict) -> Figure:
     n_small, n_big = len(m["small_x"]), len(m["big_x"])
     for steps, n, label in (
         (m["small_steps"], n_small, f"n={n_small}"),
-        (m["big_steps"], n_big, f"n={n_big:,} (scaled to {n_small} samples)"),
+        (m["big_steps"], n_big, f"n={count(n_big)} (scaled to {n_small} samples)"),
     ):
         axes.plot(
             [r["iteration"] for r in steps],
@@ -333,25 +340,24 @@ def _likelihood(m: dict) -> Figure:
 def _error_figure(curve: list[dict]) -> Figure:
     figure, axes = new_axes()
     n = [r["samples"] for r in curve]
-    axes.plot(n, [r["median_error"] for r in curve], "o-", label="median largest error")
-    axes.fill_between(
+    band(
+        axes,
         n,
         [r["low_error"] for r in curve],
         [r["high_error"] for r in curve],
-        alpha=0.2,
-        label="smallest to largest",
+        label=f"smallest to largest of {len(curve[0]['errors'])} data sets",
     )
+    axes.plot(n, [r["median_error"] for r in curve], "o-", label="median largest error")
     axes.plot(
         n,
         [curve[0]["median_error"] * (n[0] / size) ** 0.5 for size in n],
         "--",
         label="1/sqrt(n) reference",
     )
-    axes.set(
-        xscale="log",
-        yscale="log",
+    log_log(
+        axes,
         xlabel="samples",
-        ylabel="parameter error",
+        ylabel="largest parameter error",
         title="EM estimates approach the truth as data grow",
     )
     axes.legend()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import itertools
 
-from notelab.findings._plot import new_axes
+from notelab.findings._plot import log_log, new_axes
 from notelab.findings.model import Claim, Figure, Finding, Table
+from notelab.findings.numbers import count, sig
 from notelab.findings.stats import Estimate, at_most, between
 from notelab.training.loop import count_training_loop
 from notelab.training.schedule import ACCUMULATION_MODES, schedule
@@ -83,7 +84,7 @@ def _exact_claim(text: str, counted: int, expected: int, what: str) -> Claim:
         text,
         Estimate.exact(counted, method=f"{what} counted in a real loop"),
         holds=between(expected, expected),
-        evidence=f"A real DataLoader loop counted {counted:,} {what}.",
+        evidence=f"A real DataLoader loop counted {count(counted)} {what}.",
     )
 
 
@@ -120,9 +121,10 @@ def _note_claims(note_rows: list[dict]) -> list[Claim]:
             "Note 1: at batch size 2 an epoch is about 45,000 steps.",
             Estimate.exact(b2["counted_steps"], method="optimizer steps counted in a real loop"),
             holds=between(45_000 * (1 - ABOUT), 45_000 * (1 + ABOUT)),
-            evidence=f"Exactly {b2['counted_steps']:,} steps were counted (predicted "
-            f"{b2['predicted_steps']:,}): {abs(b2['counted_steps'] - 45_000) / 45_000:.1%} from "
-            "the note's rounded 45,000.",
+            evidence=f"Exactly {count(b2['counted_steps'])} steps were counted (predicted "
+            f"{count(b2['predicted_steps'])}): "
+            f"{sig(100 * abs(b2['counted_steps'] - 45_000) / 45_000, 2)}% from the note's "
+            "rounded 45,000.",
         ),
     ]
 
@@ -140,7 +142,7 @@ def _formula_claim(grid: list[dict]) -> Claim:
         holds=FORMULA_HOLDS,
         partly=FORMULA_PARTLY,
         evidence=f"N / B equalled the counted steps per epoch in {exact} of {len(plain)} runs; "
-        f"otherwise it was off by up to {max(off):.2f} steps: with a partial last batch the "
+        f"otherwise it was off by up to {sig(max(off))} steps: with a partial last batch the "
         "count is ceil(N / B), or floor(N / B) with drop_last.",
     )
 
@@ -178,6 +180,8 @@ def run(scale: str = "quick", seed: int = 0) -> Finding:
         ],
         figures=[_figure()],
         data={**m, "seed": seed},
+        workload=f"{len(m['note_examples'])} of the note's examples and a grid of "
+        f"{len(m['grid'])} loops: a linear model trained with PyTorch's DataLoader and SGD.",
     )
 
 
@@ -185,13 +189,11 @@ def _figure() -> Figure:
     figure, axes = new_axes()
     sizes = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]
     for n in (1000, 89_000):
-        axes.plot(sizes, [schedule(n, b).batches_per_epoch for b in sizes], "o-", label=f"N={n:,}")
-    axes.set(
-        xscale="log",
-        yscale="log",
-        xlabel="batch size",
-        ylabel="steps per epoch",
-        title="Steps per epoch = ceil(N / B)",
+        axes.plot(
+            sizes, [schedule(n, b).batches_per_epoch for b in sizes], "o-", label=f"N={count(n)}"
+        )
+    log_log(
+        axes, xlabel="batch size", ylabel="steps per epoch", title="Steps per epoch = ceil(N / B)"
     )
     axes.legend()
     return Figure("note06-steps", "Steps per epoch against batch size (log-log).", figure)

@@ -10,6 +10,7 @@ from notelab.findings._gap import largest_gap
 from notelab.findings._plot import new_axes
 from notelab.findings._timing import interleaved_rounds, ratio_estimate
 from notelab.findings.model import Claim, Figure, Finding, Table
+from notelab.findings.numbers import count, sig
 from notelab.findings.stats import Estimate, at_least, at_most
 from notelab.similarity import (
     Deduplicator,
@@ -116,10 +117,10 @@ def _curve_claim(m: dict) -> Claim:
         gap,
         holds=CURVE_HOLDS,
         partly=CURVE_PARTLY,
-        evidence=f"Over {len(curve)} similarity levels of {curve[0]['pairs']:,} pairs each "
+        evidence=f"Over {len(curve)} similarity levels of {count(curve[0]['pairs'])} pairs each "
         f"(b={m['bands']}, r={m['rows']}), the measured candidate rate is at most "
-        f"{gap.text()} from the curve; largest at s={worst['jaccard']:.2f}: "
-        f"{worst['measured']:.3f} measured, {worst['predicted']:.3f} predicted.",
+        f"{gap.text()} from the curve; largest at s={sig(worst['jaccard'])}: "
+        f"{sig(worst['measured'])} measured, {sig(worst['predicted'])} predicted.",
     )
 
 
@@ -131,8 +132,8 @@ def _threshold_claim(m: dict) -> Claim:
         Estimate.exact(gap, method="largest distance from the curve's crossing and steepest point"),
         holds=APPROX_HOLDS,
         partly=APPROX_PARTLY,
-        evidence=f"(1/{m['bands']})^(1/{m['rows']}) = {approx:.3f}; the curve crosses 0.5 at "
-        f"{half:.3f} and is steepest at {steepest:.3f}.",
+        evidence=f"(1/{m['bands']})^(1/{m['rows']}) = {sig(approx)}; the curve crosses 0.5 at "
+        f"{sig(half)} and is steepest at {sig(steepest)}.",
     )
 
 
@@ -144,8 +145,8 @@ def _speed_claim(m: dict) -> Claim:
         speedup,
         holds=SPEEDUP_HOLDS,
         partly=SPEEDUP_PARTLY,
-        evidence=f"On {s['documents']:,} Python sources and edited copies, LSH checked "
-        f"{s['candidates']:,} of {s['all_pairs']:,} pairs and ran {speedup.text()} times "
+        evidence=f"On {count(s['documents'])} Python sources and edited copies, LSH checked "
+        f"{count(s['candidates'])} of {count(s['all_pairs'])} pairs and ran {speedup.text()} times "
         "as fast as comparing all pairs (shingling included in both).",
     )
 
@@ -158,9 +159,9 @@ def _recall_claim(m: dict) -> Claim:
         recall,
         holds=RECALL_HOLDS,
         partly=RECALL_PARTLY,
-        evidence=f"LSH found {s['true_found']:,} of the {s['true_pairs']:,} pairs whose Jaccard "
-        f"is at least {THRESHOLD} (recall {recall.text()}), and no pair below it "
-        f"({s['found_pairs'] - s['true_found']:,} false positives after verification).",
+        evidence=f"LSH found {count(s['true_found'])} of the {count(s['true_pairs'])} pairs "
+        f"whose Jaccard is at least {THRESHOLD} (recall {recall.text()}), and no pair below it "
+        f"({count(s['found_pairs'] - s['true_found'])} false positives after verification).",
     )
 
 
@@ -184,7 +185,7 @@ def run(scale: str = "quick", seed: int = 0) -> Finding:
                 },
             ),
             Table.from_records(
-                "LSH against all pairs (median seconds of interleaved rounds)",
+                f"LSH against all pairs (median of {ROUNDS} interleaved rounds)",
                 [s],
                 {
                     "documents": "documents",
@@ -192,13 +193,16 @@ def run(scale: str = "quick", seed: int = 0) -> Finding:
                     "candidates": "LSH candidates",
                     "true_pairs": f"pairs with Jaccard >= {THRESHOLD}",
                     "true_found": "of those found",
-                    "lsh_seconds": "LSH (s)",
-                    "all_pairs_seconds": "all pairs (s)",
+                    "lsh_seconds": "LSH time (s)",
+                    "all_pairs_seconds": "all-pairs time (s)",
                 },
             ),
         ],
         figures=[_figure(m)],
         data=m,
+        workload=f"{len(m['s_curve'])} similarity levels of {count(m['s_curve'][0]['pairs'])} "
+        f"synthetic pairs each; {count(s['documents'])} Python standard-library sources and "
+        f"edited copies, timed in {ROUNDS} interleaved rounds.",
     )
 
 
@@ -207,11 +211,15 @@ def _figure(m: dict) -> Figure:
     figure, axes = new_axes()
     s = np.linspace(0, 1, 201)
     axes.plot(s, candidate_probability(s, bands, rows), label=f"1-(1-s^{rows})^{bands}")
-    axes.plot(
+    rates = [Estimate.proportion(r["hits"], r["pairs"]) for r in curve]
+    axes.errorbar(
         [r["jaccard"] for r in curve],
-        [r["measured"] for r in curve],
-        "o",
-        label="measured candidate rate",
+        [e.value for e in rates],
+        yerr=[[e.value - e.low for e in rates], [e.high - e.value for e in rates]],
+        fmt="o",
+        ms=4,
+        capsize=2,
+        label="measured candidate rate (95% interval)",
     )
     axes.axvline(m["threshold_approx"], ls="--", c="grey", label="(1/b)^(1/r)")
     axes.axvline(THRESHOLD, ls=":", c="black", label=f"threshold {THRESHOLD}")

@@ -8,8 +8,9 @@ import itertools
 import numpy as np
 
 from notelab.findings._gap import largest_gap
-from notelab.findings._plot import new_axes
+from notelab.findings._plot import band, log_log, new_axes
 from notelab.findings.model import Claim, Figure, Finding, Table
+from notelab.findings.numbers import count, sig
 from notelab.findings.stats import Estimate, at_most, between
 from notelab.similarity import MinHasher, exact_jaccard
 from notelab.similarity.samples import pair_with_jaccard
@@ -95,16 +96,23 @@ def _error_curve(ks: tuple[int, ...], pairs_per_level: int, seed: int) -> list[d
             estimates.append(np.mean(sig[0] == sig[1]))
         errors = np.array(estimates) - truth
         variance = truth * (1 - truth) / k
+        rmse = Estimate.bootstrap(errors**2, _root_mean, resamples=500, seed=seed)
         rows.append(
             {
                 "num_perm": k,
-                "rmse": float(np.sqrt(np.mean(errors**2))),
+                "rmse": rmse.value,
+                "rmse_low": rmse.low,
+                "rmse_high": rmse.high,
                 "theory": float(np.sqrt(np.mean(variance))),
                 "bias": float(np.mean(errors)),
                 "normalised": (errors**2 / variance).tolist(),
             }
         )
     return rows
+
+
+def _root_mean(x: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(x)))
 
 
 def measure(scale: str, seed: int) -> dict:
@@ -137,7 +145,7 @@ def _example_claim(m: dict) -> Claim:
         holds=EXAMPLE_HOLDS,
         partly=EXAMPLE_PARTLY,
         evidence=f"With {rows[0]['trials']} explicit permutations, the agreement rates "
-        + ", ".join(f"{r['pair']}: {r['rate']:.2f} (exact {r['exact']:.2f})" for r in rows)
+        + ", ".join(f"{r['pair']}: {sig(r['rate'])} (exact {sig(r['exact'])})" for r in rows)
         + f" lie at most {gap.text()} from the exact Jaccard.",
     )
 
@@ -151,10 +159,10 @@ def _equal_claim(m: dict) -> Claim:
         gap,
         holds=EQUAL_HOLDS,
         partly=EQUAL_PARTLY,
-        evidence=f"Over {rows[0]['trials']:,} permutations and {rows[-1]['trials']:,} hash "
-        f"functions per pair, the agreement rate is at most {gap.text()} from the exact "
-        f"Jaccard; largest: {worst['pair']} by {worst['method']}, {worst['rate']:.4f} against "
-        f"{worst['exact']:.4f}.",
+        evidence=f"Over {count(rows[0]['trials'])} permutations and "
+        f"{count(rows[-1]['trials'])} hash functions per pair, the agreement rate is at most "
+        f"{gap.text()} from the exact Jaccard; largest: {worst['pair']} by {worst['method']}, "
+        f"{sig(worst['rate'])} against {sig(worst['exact'])}.",
     )
 
 
@@ -163,9 +171,9 @@ def _error_claim(m: dict) -> Claim:
     pooled = [x for row in curve for x in row["normalised"]]
     ratio = Estimate.bootstrap(
         pooled,
-        lambda x: np.sqrt(np.mean(x)),
+        _root_mean,
         unit="ratio",
-        method=f"bootstrap over {len(pooled):,} estimates",
+        method=f"bootstrap over {count(len(pooled))} estimates",
     )
     return Claim.judged(
         "More permutations (hash functions) give a better estimate: the error falls as "
@@ -175,9 +183,9 @@ def _error_claim(m: dict) -> Claim:
         partly=ERROR_PARTLY,
         evidence=f"The measured error is {ratio.text()} times sqrt(J(1-J)/k), pooled over "
         f"k = {', '.join(str(r['num_perm']) for r in curve)}; root-mean-square error "
-        + ", ".join(f"{r['rmse']:.3f}" for r in curve)
+        + ", ".join(f"{sig(r['rmse'])}" for r in curve)
         + " against theory "
-        + ", ".join(f"{r['theory']:.3f}" for r in curve)
+        + ", ".join(f"{sig(r['theory'])}" for r in curve)
         + ".",
     )
 
@@ -233,17 +241,27 @@ def run(scale: str = "quick", seed: int = 0) -> Finding:
         tables=_tables(m),
         figures=[_figure(m["error_curve"])],
         data=m,
+        workload=f"The note's 3 documents under {count(m['example'][0]['trials'])} and "
+        f"{count(m['agreement'][0]['trials'])} permutations; "
+        f"{count(len(m['error_curve'][0]['normalised']))} synthetic pairs at "
+        f"{len(m['error_curve'])} signature lengths.",
     )
 
 
 def _figure(curve: list[dict]) -> Figure:
     figure, axes = new_axes()
     ks = [r["num_perm"] for r in curve]
-    axes.plot(ks, [r["rmse"] for r in curve], "o-", label="measured RMSE")
+    band(
+        axes,
+        ks,
+        [r["rmse_low"] for r in curve],
+        [r["rmse_high"] for r in curve],
+        label="95% interval",
+    )
+    axes.plot(ks, [r["rmse"] for r in curve], "o-", label="measured root-mean-square error")
     axes.plot(ks, [r["theory"] for r in curve], "--", label="theory sqrt(J(1-J)/k)")
-    axes.set(
-        xscale="log",
-        yscale="log",
+    log_log(
+        axes,
         xlabel="permutations k",
         ylabel="error of the estimate",
         title="MinHash estimation error against signature length",

@@ -7,12 +7,12 @@ import itertools
 
 import numpy as np
 
-from notelab.findings._plot import new_axes
+from notelab.findings._plot import PALETTE, new_axes
 from notelab.findings.model import Claim, Figure, Finding, Table
+from notelab.findings.numbers import count
 from notelab.findings.stats import Estimate, at_least
 from notelab.text import CLASSES, ascii_table, class_ranges, compare, sort_by_rule
 
-COLOURS = ("#b0b0b0", "#ffd166", "#06d6a0", "#118ab2", "#ef476f", "#8d99ae")
 EXAMPLES = [("Apple", "apple"), ("10", "9"), ("abc", "abcd"), ("Zebra", "apple"), ("a", "B")]
 WORDS = ["banana", "Banana", "apple", "Apple", "10", "9", "abc", "abcd", "_x", "~", " lead", "Z"]
 ORDER = ("control", "digit", "upper", "lower")  # the note's order of classes
@@ -90,8 +90,8 @@ def _order_claim() -> Claim:
         _share(total - inverted, total, "cross-class pairs in order"),
         holds=ORDER_HOLDS,
         partly=ORDER_PARTLY,
-        evidence=f"{total - inverted:,} of {total:,} pairs of codes from different classes "
-        f"follow the order (blocks start at {starts}); out of order: "
+        evidence=f"{count(total - inverted)} of {count(total)} pairs of codes from different "
+        f"classes follow the order (blocks start at {starts}); out of order: "
         + "; ".join(f"{_describe([c])} after {n} codes of later classes" for c, n in late.items())
         + ".",
     )
@@ -193,6 +193,8 @@ def run(scale: str = "quick", seed: int = 0) -> Finding:
         ],
         figures=[_grid_figure()],
         data=m,
+        workload=f"The 128 ASCII codes, {len(EXAMPLES)} string comparisons and {len(WORDS)} "
+        "words sorted.",
     )
 
 
@@ -201,10 +203,12 @@ def _grid_figure() -> Figure:
     from matplotlib.patches import Patch
 
     figure, axes = new_axes(8.0, 4.4)
+    axes.grid(False)
     index = {name: i for i, name in enumerate(CLASSES)}
     table = ascii_table()
     grid = np.array([index[r.char_class] for r in table]).reshape(8, 16)
-    axes.imshow(grid, cmap=ListedColormap(COLOURS), vmin=0, vmax=len(CLASSES) - 1)
+    colours = PALETTE[: len(CLASSES)]
+    axes.imshow(grid, cmap=ListedColormap(colours), vmin=0, vmax=len(CLASSES) - 1, alpha=0.45)
     for r in table:
         label = r.name if len(r.name) == 1 else r.name[:3]
         axes.text(
@@ -214,7 +218,9 @@ def _grid_figure() -> Figure:
     axes.set_yticks(range(8), [f"{r * 16}" for r in range(8)])
     axes.set_title("The 128 ASCII codes by class (row start + column)")
     axes.legend(
-        handles=[Patch(color=c, label=n) for c, n in zip(COLOURS, CLASSES, strict=False)],
+        handles=[
+            Patch(color=c, alpha=0.45, label=n) for c, n in zip(colours, CLASSES, strict=True)
+        ],
         loc="upper left",
         bbox_to_anchor=(1.01, 1),
         fontsize=8,

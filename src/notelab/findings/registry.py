@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import importlib
 import traceback
+import warnings
+from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 from time import perf_counter
 
 from notelab._util import InputError
@@ -68,11 +71,39 @@ def runner(note: int) -> Callable[..., Finding]:
 
 
 def run_finding(note: int, scale: Scale = "quick", seed: int = 0) -> Finding:
-    """Run one finding; an exception becomes a finding with ``error`` set, never a crash."""
+    """Run one finding; an exception becomes a finding with ``error`` set, never a crash.
+
+    Warnings that libraries raise while it runs are kept in ``finding.warnings`` (each once,
+    with how often it came), not printed.
+    """
     start = perf_counter()
-    try:
-        finding = runner(note)(scale=scale, seed=seed)
-    except Exception:  # a broken finding must not sink the report
-        finding = Finding(note=note, title=note_title(note), error=traceback.format_exc())
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            finding = runner(note)(scale=scale, seed=seed)
+        except Exception:  # a broken finding must not sink the report
+            finding = Finding(note=note, title=note_title(note), error=traceback.format_exc())
     finding.seconds = perf_counter() - start
+    finding.warnings = _warning_lines(caught)
     return finding
+
+
+def _warning_lines(caught: list[warnings.WarningMessage]) -> list[str]:
+    """``"ConvergenceWarning: ... (sklearn/mixture/_base.py:293, 4 times)"``, each once."""
+    counts = Counter(
+        (w.category.__name__, str(w.message).strip(), _short_path(w.filename), w.lineno)
+        for w in caught
+    )
+    return [
+        f"{name}: {message} ({path}:{line}" + (f", {n} times)" if n > 1 else ")")
+        for (name, message, path, line), n in counts.items()
+    ]
+
+
+def _short_path(filename: str) -> str:
+    """The path from the package folder on (``sklearn/mixture/_base.py``)."""
+    parts = Path(filename).parts
+    for marker in ("site-packages", "src"):
+        if marker in parts:
+            return "/".join(parts[parts.index(marker) + 1 :])
+    return Path(filename).name
