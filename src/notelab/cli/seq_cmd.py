@@ -118,9 +118,11 @@ def seq_train(as_json: bool, **raw: Any) -> None:
       notelab seq train --task sort --schedule constant --ratio 0.5 --per sequence
       notelab seq train --data pairs.tsv --tokens word --schedule linear --json
     """
-    from notelab.nn.seq.pipeline import TrainOptions, prepare_run, train_run
+    from notelab.nn.seq.options import TrainOptions
 
-    options = TrainOptions(**_train_options(raw))
+    options = TrainOptions(**_train_options(raw))  # checked before torch is imported
+    from notelab.nn.seq.pipeline import prepare_run, train_run
+
     prepared = prepare_run(options)
     console = stderr_console()
     with progress_bar(console) as bar:

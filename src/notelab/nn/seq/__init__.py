@@ -5,6 +5,9 @@ the model's own output; scheduled sampling (Bengio et al., 2015) moves from one 
 over training. Every policy is recorded token by token, and the held-out metrics measure the
 exposure-bias gap and how errors compound.
 
+Importing the package imports nothing heavy: each name loads its module (and torch) on first
+use, so options, tasks and schedules are checked before torch is imported.
+
 Examples
 --------
 >>> from notelab.nn.seq import TrainOptions, train_run
@@ -14,121 +17,89 @@ Examples
 True
 """
 
-from notelab.nn.seq.batch import Batch, collate, encode_pairs, iterate_batches
-from notelab.nn.seq.checkpoint import SavedModel, load_model, save_model
-from notelab.nn.seq.decode import (
-    DecodeRecord,
-    decode,
-    generate,
-    sequence_loss,
-    stepped,
-    teacher_forced,
-)
-from notelab.nn.seq.evaluation import EvalReport, ShowReport, ShowStep, eval_run, show_run
-from notelab.nn.seq.metrics import Compounding, SeqMetrics, compounding, edit_distance, evaluate
-from notelab.nn.seq.models import (
-    MODEL_KINDS,
-    GRULanguageModel,
-    ModelConfig,
-    Seq2SeqGRU,
-    SequenceModel,
-    build_model,
-    gru_step,
-)
-from notelab.nn.seq.pairs import parse_pairs, read_pairs
-from notelab.nn.seq.pipeline import PreparedRun, TrainOptions, TrainReport, prepare_run, train_run
-from notelab.nn.seq.plot import plot_positions
-from notelab.nn.seq.policy import (
-    OWN,
-    PER,
-    FeedingPolicy,
-    free_running,
-    scheduled,
-    teacher_forcing,
-)
-from notelab.nn.seq.schedules import (
-    SCHEDULES,
-    Constant,
-    Exponential,
-    InverseSigmoid,
-    Linear,
-    Schedule,
-    make_schedule,
-)
-from notelab.nn.seq.tasks import (
-    TASKS,
-    generate_pairs,
-    spell_number,
-    task_spec,
-    task_split,
-    task_target,
-)
-from notelab.nn.seq.train import Checkpoint, TrainHistory, train
-from notelab.nn.seq.vocab import UNKNOWN_POLICIES, Vocabulary, detokenize, tokenize
+from __future__ import annotations
 
-__all__ = [
-    "MODEL_KINDS",
-    "OWN",
-    "PER",
-    "SCHEDULES",
-    "TASKS",
-    "UNKNOWN_POLICIES",
-    "Batch",
-    "Checkpoint",
-    "Compounding",
-    "Constant",
-    "DecodeRecord",
-    "EvalReport",
-    "Exponential",
-    "FeedingPolicy",
-    "GRULanguageModel",
-    "InverseSigmoid",
-    "Linear",
-    "ModelConfig",
-    "PreparedRun",
-    "SavedModel",
-    "Schedule",
-    "Seq2SeqGRU",
-    "SeqMetrics",
-    "SequenceModel",
-    "ShowReport",
-    "ShowStep",
-    "TrainHistory",
-    "TrainOptions",
-    "TrainReport",
-    "Vocabulary",
-    "build_model",
-    "collate",
-    "compounding",
-    "decode",
-    "detokenize",
-    "edit_distance",
-    "encode_pairs",
-    "eval_run",
-    "evaluate",
-    "free_running",
-    "generate",
-    "generate_pairs",
-    "gru_step",
-    "iterate_batches",
-    "load_model",
-    "make_schedule",
-    "parse_pairs",
-    "plot_positions",
-    "prepare_run",
-    "read_pairs",
-    "save_model",
-    "scheduled",
-    "sequence_loss",
-    "show_run",
-    "spell_number",
-    "stepped",
-    "task_spec",
-    "task_split",
-    "task_target",
-    "teacher_forced",
-    "teacher_forcing",
-    "tokenize",
-    "train",
-    "train_run",
-]
+import importlib
+from typing import Any
+
+# public name -> the module that defines it
+_LAZY = {
+    "Batch": "notelab.nn.seq.batch",
+    "Checkpoint": "notelab.nn.seq.training",
+    "Compounding": "notelab.nn.seq.metrics",
+    "Constant": "notelab.nn.seq.schedules",
+    "DecodeRecord": "notelab.nn.seq.decoding",
+    "EvalReport": "notelab.nn.seq.evaluation",
+    "Exponential": "notelab.nn.seq.schedules",
+    "FeedingPolicy": "notelab.nn.seq.policy",
+    "GRULanguageModel": "notelab.nn.seq.models",
+    "InverseSigmoid": "notelab.nn.seq.schedules",
+    "Linear": "notelab.nn.seq.schedules",
+    "MODEL_KINDS": "notelab.nn.seq.models",
+    "ModelConfig": "notelab.nn.seq.models",
+    "OWN": "notelab.nn.seq.options",
+    "PER": "notelab.nn.seq.options",
+    "PreparedRun": "notelab.nn.seq.pipeline",
+    "SCHEDULES": "notelab.nn.seq.schedules",
+    "SavedModel": "notelab.nn.seq.checkpoint",
+    "Schedule": "notelab.nn.seq.schedules",
+    "Seq2SeqGRU": "notelab.nn.seq.models",
+    "SeqMetrics": "notelab.nn.seq.metrics",
+    "SequenceModel": "notelab.nn.seq.models",
+    "ShowReport": "notelab.nn.seq.evaluation",
+    "ShowStep": "notelab.nn.seq.evaluation",
+    "TASKS": "notelab.nn.seq.tasks",
+    "TrainHistory": "notelab.nn.seq.training",
+    "TrainOptions": "notelab.nn.seq.options",
+    "TrainReport": "notelab.nn.seq.pipeline",
+    "UNKNOWN_POLICIES": "notelab.nn.seq.vocab",
+    "Vocabulary": "notelab.nn.seq.vocab",
+    "build_model": "notelab.nn.seq.models",
+    "collate": "notelab.nn.seq.batch",
+    "compounding": "notelab.nn.seq.metrics",
+    "decode": "notelab.nn.seq.decoding",
+    "detokenize": "notelab.nn.seq.vocab",
+    "edit_distance": "notelab.nn.seq.metrics",
+    "encode_pairs": "notelab.nn.seq.batch",
+    "eval_run": "notelab.nn.seq.evaluation",
+    "evaluate": "notelab.nn.seq.metrics",
+    "free_running": "notelab.nn.seq.policy",
+    "generate": "notelab.nn.seq.decoding",
+    "generate_pairs": "notelab.nn.seq.tasks",
+    "gru_step": "notelab.nn.seq.models",
+    "iterate_batches": "notelab.nn.seq.batch",
+    "load_model": "notelab.nn.seq.checkpoint",
+    "make_schedule": "notelab.nn.seq.schedules",
+    "parse_pairs": "notelab.nn.seq.pairs",
+    "plot_positions": "notelab.nn.seq.plot",
+    "prepare_run": "notelab.nn.seq.pipeline",
+    "read_pairs": "notelab.nn.seq.pairs",
+    "save_model": "notelab.nn.seq.checkpoint",
+    "scheduled": "notelab.nn.seq.policy",
+    "seeded_model": "notelab.nn.seq.pipeline",
+    "sequence_loss": "notelab.nn.seq.decoding",
+    "show_run": "notelab.nn.seq.evaluation",
+    "spell_number": "notelab.nn.seq.tasks",
+    "stepped": "notelab.nn.seq.decoding",
+    "task_spec": "notelab.nn.seq.tasks",
+    "task_split": "notelab.nn.seq.tasks",
+    "task_target": "notelab.nn.seq.tasks",
+    "teacher_forced": "notelab.nn.seq.decoding",
+    "teacher_forcing": "notelab.nn.seq.policy",
+    "tokenize": "notelab.nn.seq.vocab",
+    "train": "notelab.nn.seq.training",
+    "train_run": "notelab.nn.seq.pipeline",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'notelab.nn.seq' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(_LAZY)
+
+
+__all__ = sorted(_LAZY)

@@ -12,7 +12,7 @@ import torch
 from notelab._util import InputError
 from notelab.nn.seq.batch import collate, encode_pairs
 from notelab.nn.seq.checkpoint import SavedModel, load_model
-from notelab.nn.seq.decode import generate, stepped
+from notelab.nn.seq.decoding import generate, stepped
 from notelab.nn.seq.metrics import SeqMetrics, evaluate
 from notelab.nn.seq.pairs import read_pairs
 from notelab.nn.seq.tasks import Pair, generate_pairs, task_spec, task_target

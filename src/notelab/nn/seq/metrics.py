@@ -19,7 +19,7 @@ import torch
 
 from notelab._util import InputError
 from notelab.nn.seq.batch import Batch, Encoded, iterate_batches
-from notelab.nn.seq.decode import generate, sequence_loss, teacher_forced
+from notelab.nn.seq.decoding import generate, sequence_loss, teacher_forced
 from notelab.nn.seq.models import SequenceModel
 from notelab.nn.seq.vocab import Vocabulary
 

@@ -13,10 +13,8 @@ from dataclasses import dataclass
 import torch
 
 from notelab._util import InputError
+from notelab.nn.seq.options import OWN, PER
 from notelab.nn.seq.schedules import Constant, Schedule
-
-PER = ("token", "sequence")
-OWN = ("argmax", "sample")
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 import torch
 
 from notelab.nn.seq.batch import Encoded, iterate_batches
-from notelab.nn.seq.decode import DecodeRecord, decode, sequence_loss
+from notelab.nn.seq.decoding import DecodeRecord, decode, sequence_loss
 from notelab.nn.seq.metrics import SeqMetrics, evaluate
 from notelab.nn.seq.models import SequenceModel
 from notelab.nn.seq.policy import FeedingPolicy
@@ -109,7 +109,7 @@ def train(
     """
     device = next(model.parameters()).device
     generator = torch.Generator().manual_seed(seed)
-    optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
+    optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate, foreach=True)
     total = epochs * steps_per_epoch(len(examples), batch_size)
     every = eval_every or steps_per_epoch(len(examples), batch_size)
     history, losses = TrainHistory(), []
@@ -119,7 +119,7 @@ def train(
             record, loss = _step(model, batch.to(device), policy, history.steps, generator)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+            torch.nn.utils.clip_grad_norm_(model.parameters(), clip, foreach=True)
             optimizer.step()
             _count(history, record.feed_counts(batch.mask), record.one_call)
             losses.append(float(loss.detach()))
