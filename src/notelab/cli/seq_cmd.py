@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.table import Table
@@ -17,6 +18,9 @@ from notelab.cli._common import (
     stdout_console,
 )
 
+if TYPE_CHECKING:
+    from notelab.nn.seq.training import Checkpoint
+
 SCHEDULE_HELP = (
     "teacher (always the truth), free (always the model's own output), constant (--ratio), "
     "linear max(floor, k - c*i), exponential k**i (0 < k < 1), inverse-sigmoid k/(k+exp(i/k)) "
@@ -28,7 +32,7 @@ UNKNOWN_HELP = (
 )
 
 
-def _data_options(function):
+def _data_options(function: Callable[..., Any]) -> Callable[..., Any]:
     function = click.option(
         "--data",
         type=click.Path(path_type=Path),
@@ -128,7 +132,7 @@ def seq_train(as_json: bool, **raw: Any) -> None:
     with progress_bar(console) as bar:
         task = bar.add_task("training", total=options.epochs)
 
-        def on_checkpoint(point) -> None:
+        def on_checkpoint(point: Checkpoint) -> None:
             bar.update(task, completed=point.epoch)
             row = point.as_dict()
             bar.console.print(
@@ -237,7 +241,17 @@ def _rate(c: dict[str, Any], which: str) -> str:
 @click.option("--unknown", default="error", show_default=True, help=UNKNOWN_HELP)
 @click.option("--plot", type=click.Path(path_type=Path), help="Accuracy by position (PNG).")
 @json_option
-def seq_eval(model, task, data, tokens, examples, seed, unknown, plot, as_json) -> None:
+def seq_eval(
+    model: Path,
+    task: str | None,
+    data: Path | None,
+    tokens: str | None,
+    examples: int,
+    seed: int | None,
+    unknown: str,
+    plot: Path | None,
+    as_json: bool,
+) -> None:
     """Held-out metrics of a saved MODEL: the gap, compounding, accuracy by position.
 
     Without --task or --data it uses the held-out pairs saved with the model; --task draws
@@ -292,7 +306,7 @@ def _print_positions(m: dict[str, Any]) -> None:
 @click.option("--target", help="The true output (needed for a model trained on --data).")
 @click.option("--unknown", default="error", show_default=True, help=UNKNOWN_HELP)
 @json_option
-def seq_show(model, source, target, unknown, as_json) -> None:
+def seq_show(model: Path, source: str, target: str | None, unknown: str, as_json: bool) -> None:
     """Step by step on SOURCE: what MODEL predicted, what teacher forcing feeds next (the truth,
     whatever was predicted) and what free running fed (the model's own output).
 

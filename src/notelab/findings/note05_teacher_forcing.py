@@ -10,14 +10,21 @@ replicas.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from notelab.nn.seq import FeedingPolicy, SequenceModel, Vocabulary
+    from notelab.nn.seq.batch import Encoded
 
 from notelab.findings._plot import new_axes
 from notelab.findings.model import Claim, Figure, Finding, Table
 from notelab.findings.stats import Estimate, at_least
+
+Run = dict[str, Any]  # one trained model's measurements, plain data
 
 TITLE = "Teacher forcing and exposure bias"
 REPLICAS = 3
@@ -27,17 +34,17 @@ DECAYS = POLICIES[2:]
 TASKS = {"quick": ("reverse", "sort"), "full": ("reverse", "sort", "copy", "add")}
 SCHEDULE_TASKS = {"quick": ("reverse",), "full": ("reverse", "sort", "copy", "add")}
 STEPS = {"quick": 200, "full": 1500}
-CHECKPOINTS = 5  # held-out evaluations over a teacher or free run (claim 2's curve)
-HELDOUT = {"quick": 200, "full": 1000}
+CHECKPOINTS = 4  # held-out evaluations over a teacher or free run (claim 2's curve)
+HELDOUT = {"quick": 150, "full": 1000}
 BATCH, LEARNING_RATE, LENGTHS = 32, 1e-2, (3, 6)
 MODEL = {"kind": "lm", "embedding_dim": 16, "hidden_size": 48}
 NOTE_SOURCE = {"reverse": "E D C B A", "sort": "D A E C B", "copy": "A B C D E", "add": "12+34"}
 
 # Claim 1: the share of wrong predictions after which teacher forcing fed the truth.
 FED_TRUTH_HOLDS = at_least(0.95)
-# Claim 2: free running's mean held-out loss over its checkpoints divided by teacher forcing's
-# (same task, replica and steps): above 1, teacher forcing's loss came down faster.
-CONVERGE_HOLDS = at_least(1.0)
+# Claim 2: the share of checkpoints (same task, replica and step) at which teacher forcing's
+# held-out loss was below free running's: a majority means it came down faster.
+CONVERGE_HOLDS, CONVERGE_PARTLY = at_least(0.5), at_least(0.25)
 # Claim 3: teacher-forced minus free-running token accuracy of teacher-forced models.
 GAP_HOLDS, GAP_PARTLY = at_least(0.02), at_least(0.0)
 # Claim 4: the smaller of P(error | error before) - P(error | none before) and the fall in
@@ -49,7 +56,7 @@ SCHEDULED_HOLDS, SCHEDULED_PARTLY = at_least(0.0), at_least(-0.02)
 
 
 @contextmanager
-def _one_thread():
+def _one_thread() -> Iterator[None]:
     import torch
 
     before = torch.get_num_threads()
@@ -75,13 +82,15 @@ def _task_data(task: str, seed: int, scale: str) -> dict[str, Any]:
     return {"vocab": vocab, "fit": encode_pairs(fit, vocab), "held": encode_pairs(held, vocab)}
 
 
-def _policy(name: str, steps: int):
+def _policy(name: str, steps: int) -> FeedingPolicy:
     from notelab.nn.seq import FeedingPolicy, make_schedule
 
     return FeedingPolicy(make_schedule(name, steps=steps))
 
 
-def feeding_record(model, vocab, held, task: str) -> dict[str, Any]:
+def feeding_record(
+    model: SequenceModel, vocab: Vocabulary, held: list[Encoded], task: str
+) -> dict[str, Any]:
     """Teacher forcing, stepped and recorded, on held-out pairs and the note's example: after
     each wrong prediction, was the next input the truth? Free running's record for contrast."""
     import torch
@@ -113,7 +122,7 @@ def feeding_record(model, vocab, held, task: str) -> dict[str, Any]:
     }
 
 
-def _train_one(task: str, policy: str, seed: int, scale: str, data: dict) -> dict[str, Any]:
+def _train_one(task: str, policy: str, seed: int, scale: str, data: dict[str, Any]) -> Run:
     """One model trained under ``policy``: its held-out curve and final metrics (plain data)."""
     from notelab.nn.seq import ModelConfig, seeded_model, train
 
@@ -122,7 +131,7 @@ def _train_one(task: str, policy: str, seed: int, scale: str, data: dict) -> dic
     record: dict[str, Any] = {}
     watch = policy in ("teacher", "free")
 
-    def on_checkpoint(point) -> None:
+    def on_checkpoint(point: object) -> None:
         if policy == "teacher" and not record:  # claim 1 on a model that still errs
             record.update(feeding_record(model, data["vocab"], data["held"], task))
 
@@ -177,15 +186,15 @@ def measure(scale: str = "quick", seed: int = 0) -> dict[str, Any]:
 # ---------------------------------------------------------------- claims
 
 
-def _select(runs: list[dict], **match: Any) -> list[dict]:
+def _select(runs: list[Run], **match: Any) -> list[Run]:
     return [r for r in runs if all(r[k] == v for k, v in match.items())]
 
 
-def _metric(runs: list[dict], name: str) -> list[float]:
+def _metric(runs: list[Run], name: str) -> list[float]:
     return [float(r["metrics"][name]) for r in runs]
 
 
-def _fed_truth_claim(runs: list[dict]) -> Claim:
+def _fed_truth_claim(runs: list[Run]) -> Claim:
     record = _select(runs, policy="teacher", task=_select(runs, policy="teacher")[0]["task"])
     feeding = [r["feeding"] for r in record]
     wrong = sum(f["wrong_predictions"] for f in feeding)
@@ -226,16 +235,16 @@ def _fed_truth_claim(runs: list[dict]) -> Claim:
     )
 
 
-def _pairs(runs: list[dict], task: str, a: str, b: str) -> list[tuple[dict, dict]]:
+def _pairs(runs: list[Run], task: str, a: str, b: str) -> list[tuple[Run, Run]]:
     left = {r["seed"]: r for r in _select(runs, task=task, policy=a)}
     return [(left[r["seed"]], r) for r in _select(runs, task=task, policy=b)]
 
 
-def _tasks(runs: list[dict], policy: str = "free") -> list[str]:
+def _tasks(runs: list[Run], policy: str = "free") -> list[str]:
     return list(dict.fromkeys(r["task"] for r in _select(runs, policy=policy)))
 
 
-def _converge_claim(runs: list[dict], steps: int) -> Claim:
+def _converge_claim(runs: list[Run], steps: int) -> Claim:
     pairs = {task: _pairs(runs, task, "teacher", "free") for task in _tasks(runs)}
     ratios = {
         task: [
@@ -249,25 +258,25 @@ def _converge_claim(runs: list[dict], steps: int) -> Claim:
         for t, f in v
         for (_, t_loss), (_, f_loss) in zip(t["curve"], f["curve"], strict=True)
     ]
-    estimate = Estimate.mean_interval(
-        [x for v in ratios.values() for x in v], unit="ratio", method="mean over tasks x replicas"
-    )
+    estimate = Estimate.proportion(sum(wins), len(wins), method=f"{len(wins)} checkpoints")
     per_task = ", ".join(f"{task} {np.mean(v):.2f}" for task, v in ratios.items())
     return Claim.judged(
         "Teacher forcing makes training converge faster than free-running training.",
         estimate,
         holds=CONVERGE_HOLDS,
-        evidence=f"Over {steps} steps, free-running training's held-out loss averaged over "
-        f"{CHECKPOINTS} checkpoints was {estimate.text()} times teacher forcing's ({per_task}); "
-        f"teacher forcing had the lower loss at {sum(wins)} of {len(wins)} checkpoints.",
+        partly=CONVERGE_PARTLY,
+        evidence=f"Compared at the same step ({CHECKPOINTS} checkpoints of {steps} steps, "
+        f"{REPLICAS} replicas per task), teacher forcing had the lower held-out loss at "
+        f"{sum(wins)} of {len(wins)} checkpoints, a share of {estimate.text()}; free running's "
+        f"loss averaged over the checkpoints was {per_task} times teacher forcing's.",
     )
 
 
-def _mean(runs: list[dict], task: str, metric: str) -> float:
+def _mean(runs: list[Run], task: str, metric: str) -> float:
     return float(np.mean(_metric(_select(runs, task=task), metric)))
 
 
-def _gap_claim(runs: list[dict]) -> Claim:
+def _gap_claim(runs: list[Run]) -> Claim:
     teacher = _select(runs, policy="teacher")
     gaps = _metric(teacher, "exposure_bias_gap")
     estimate = Estimate.mean_interval(gaps, unit="accuracy", method="mean over tasks x replicas")
@@ -287,19 +296,19 @@ def _gap_claim(runs: list[dict]) -> Claim:
     )
 
 
-def _position_fall(metrics: dict) -> float:
+def _position_fall(metrics: dict[str, Any]) -> float:
     accuracy = np.asarray(metrics["position_accuracy_free"], dtype=float)
     counts = np.asarray(metrics["position_counts"], dtype=float)
     later = counts[1:] * accuracy[1:]
     return float(accuracy[0] - np.nansum(later) / counts[1:].sum())
 
 
-def _compound_values(run: dict) -> tuple[float, float]:
+def _compound_values(run: Run) -> tuple[float, float]:
     c = run["metrics"]["compounding_free"]
     return c["rate_after_error"] - c["rate_without_error"], _position_fall(run["metrics"])
 
 
-def _compound_claim(runs: list[dict]) -> Claim:
+def _compound_claim(runs: list[Run]) -> Claim:
     teacher = _select(runs, policy="teacher")
     values = [_compound_values(r) for r in teacher]
     estimate = Estimate.mean_interval(
@@ -323,17 +332,12 @@ def _compound_claim(runs: list[dict]) -> Claim:
     )
 
 
-def _pooled(counts: list[dict], which: str) -> float:
-    if which == "after":
-        return sum(c["errors_after_error"] for c in counts) / sum(
-            c["steps_after_error"] for c in counts
-        )
-    return sum(c["errors_without_error"] for c in counts) / sum(
-        c["steps_without_error"] for c in counts
-    )
+def _pooled(counts: list[dict[str, Any]], which: str) -> float:
+    errors = sum(int(c[f"errors_{which}_error"]) for c in counts)
+    return errors / sum(int(c[f"steps_{which}_error"]) for c in counts)
 
 
-def _schedule_deltas(runs: list[dict], task: str, metric: str) -> list[float]:
+def _schedule_deltas(runs: list[Run], task: str, metric: str) -> list[float]:
     return [
         b["metrics"][metric] - a["metrics"][metric]
         for policy in DECAYS
@@ -341,7 +345,7 @@ def _schedule_deltas(runs: list[dict], task: str, metric: str) -> list[float]:
     ]
 
 
-def _scheduled_claim(runs: list[dict]) -> Claim:
+def _scheduled_claim(runs: list[Run]) -> Claim:
     tasks = _tasks(runs, DECAYS[0])
     gains = {t: _schedule_deltas(runs, t, "free_running_accuracy") for t in tasks}
     worst = min(tasks, key=lambda t: float(np.mean(gains[t])))
@@ -379,7 +383,7 @@ POLICY_COLUMNS = {
 }
 
 
-def _policy_rows(runs: list[dict]) -> list[dict[str, Any]]:
+def _policy_rows(runs: list[Run]) -> list[dict[str, Any]]:
     rows = []
     for task in dict.fromkeys(r["task"] for r in runs):
         for policy in POLICIES:
@@ -406,7 +410,7 @@ def _policy_rows(runs: list[dict]) -> list[dict[str, Any]]:
     return rows
 
 
-def _curve_rows(runs: list[dict]) -> list[list[Any]]:
+def _curve_rows(runs: list[Run]) -> tuple[list[list[Any]], list[int]]:
     rows = []
     for task in _tasks(runs):
         for policy in ("teacher", "free"):
@@ -418,7 +422,7 @@ def _curve_rows(runs: list[dict]) -> list[list[Any]]:
     return rows, steps
 
 
-def _positions_figure(runs: list[dict]) -> Figure:
+def _positions_figure(runs: list[Run]) -> Figure:
     figure, axes = new_axes()
     for task in _tasks(runs, "teacher"):
         group = [r["metrics"] for r in _select(runs, task=task, policy="teacher")]

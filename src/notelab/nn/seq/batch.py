@@ -65,8 +65,9 @@ class Batch:
 def encode_pairs(pairs: Sequence[Pair], vocab: Vocabulary, unknown: str = "error") -> list[Encoded]:
     """Ids of every pair; the source gets a closing ``<sep>``."""
     sources = vocab.encode([t for s, _ in pairs for t in s], unknown)
-    targets = vocab.encode([t for _, t in pairs for t in t], unknown)
-    out, i, j = [], 0, 0
+    targets = vocab.encode([token for _, target in pairs for token in target], unknown)
+    out: list[Encoded] = []
+    i = j = 0
     for source, target in pairs:
         out.append(([*sources[i : i + len(source)], vocab.sep], targets[j : j + len(target)]))
         i, j = i + len(source), j + len(target)

@@ -113,7 +113,8 @@ def stepped(
     truth = truth.to(batch.target_in.device)
     state = model.begin(batch)
     token = batch.target_in[:, 0]
-    logits, fed = [], []
+    logits: list[torch.Tensor] = []
+    fed: list[torch.Tensor] = []
     for t in range(batch.target_in.shape[1]):
         if t > 0:
             own = policy.own_tokens(logits[-1].detach(), generator)

@@ -154,7 +154,15 @@ def show_run(
     )
 
 
-def _report(saved, source, answer, t_fed, t_pred, f_fed, f_pred) -> ShowReport:
+def _report(
+    saved: SavedModel,
+    source: list[str],
+    answer: list[str],
+    t_fed: list[int],
+    t_pred: list[int],
+    f_fed: list[int],
+    f_pred: list[int],
+) -> ShowReport:
     vocab, mode = saved.vocabulary, saved.data.get("target_tokens", "char")
     tokens = vocab.tokens
     truth = [*answer, tokens[vocab.eos]]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -128,7 +129,7 @@ class SeqMetrics:
         """Teacher-forced minus free-running token accuracy."""
         return self.teacher_forced_accuracy - self.free_running_accuracy
 
-    def as_dict(self) -> dict[str, object]:
+    def as_dict(self) -> dict[str, Any]:
         """Plain values for JSON (the gap and the compounding rates included)."""
         out = asdict(self)
         out["exposure_bias_gap"] = self.exposure_bias_gap
@@ -149,7 +150,7 @@ class _Tally:
     teacher: Compounding = Compounding(0, 0, 0, 0)
     by_position: np.ndarray | None = None  # rows: teacher right, free right, count
 
-    def add_positions(self, teacher_ok: np.ndarray, free_ok: np.ndarray, mask: np.ndarray):
+    def add_positions(self, teacher_ok: np.ndarray, free_ok: np.ndarray, mask: np.ndarray) -> None:
         rows = np.stack([(teacher_ok & mask).sum(0), (free_ok & mask).sum(0), mask.sum(0)])
         if self.by_position is None:
             self.by_position = np.zeros((3, 0), dtype=np.int64)

@@ -16,6 +16,7 @@ so it too runs in one call when the inputs are known.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import torch
 from torch import nn
@@ -62,19 +63,23 @@ class ModelConfig:
         if self.attention and self.kind == "lm":
             raise InputError("attention with the seq2seq model", "--model lm --attention")
 
-    def as_dict(self) -> dict[str, object]:
+    def as_dict(self) -> dict[str, Any]:
         """Plain values for saving and JSON."""
         return asdict(self)
 
 
-def _run_packed(gru: nn.GRU, embedded: torch.Tensor, lengths: torch.Tensor, hidden=None):
+def _run_packed(
+    gru: nn.GRU, embedded: torch.Tensor, lengths: torch.Tensor, hidden: torch.Tensor | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
     packed = pack_padded_sequence(embedded, lengths.cpu(), batch_first=True, enforce_sorted=False)
     output, last = gru(packed, hidden)
     padded, _ = pad_packed_sequence(output, batch_first=True, total_length=embedded.shape[1])
     return padded, last
 
 
-def gru_step(gru: nn.GRU, x: torch.Tensor, hidden: torch.Tensor):
+def gru_step(
+    gru: nn.GRU, x: torch.Tensor, hidden: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
     """One step of ``gru`` (every layer) with its own weights: ``(output, new hidden)``.
 
     Examples
@@ -119,13 +124,16 @@ class SequenceModel(nn.Module):
         raise NotImplementedError
 
     def _project(self, out: torch.Tensor, state: DecoderState) -> torch.Tensor:
+        logits: torch.Tensor
         if state.memory is None:
-            return self.output(out)
+            logits = self.output(out)
+            return logits
         scores = self.attention_score(out) @ state.memory.transpose(1, 2)
         if state.memory_mask is not None:
             scores = scores.masked_fill(~state.memory_mask[:, None, :], float("-inf"))
         context = torch.softmax(scores, dim=-1) @ state.memory
-        return self.output(torch.tanh(self.attention_combine(torch.cat([out, context], -1))))
+        logits = self.output(torch.tanh(self.attention_combine(torch.cat([out, context], -1))))
+        return logits
 
     def logits_all(
         self, inputs: torch.Tensor, lengths: torch.Tensor, state: DecoderState

@@ -144,7 +144,7 @@ def halfway_k(name: str, steps: int) -> float:
     """
     half = max(steps, 2) / 2
     if name == "exponential":
-        return 0.5 ** (1 / half)
+        return float(0.5 ** (1 / half))
     low, high = 1.0, half + 2.0  # solve k * ln(k) = half for k >= 1 by bisection
     for _ in range(100):
         mid = (low + high) / 2

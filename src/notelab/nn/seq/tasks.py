@@ -11,6 +11,7 @@ from __future__ import annotations
 import string
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -128,8 +129,8 @@ def _source(
 ) -> list[str]:
     low, high = lengths
     if name == "add":
-        digits = rng.integers(max(1, low // 2), max(1, high // 2) + 1, size=2)
-        a, b = (int(rng.integers(10 ** (d - 1) if d > 1 else 0, 10**d)) for d in digits)
+        sizes = rng.integers(max(1, low // 2), max(1, high // 2) + 1, size=2).tolist()
+        a, b = (int(rng.integers(10 ** (d - 1) if d > 1 else 0, 10**d)) for d in sizes)
         return list(f"{a}+{b}")
     if name == "spell":
         digits = int(rng.integers(1, 7))
@@ -173,7 +174,7 @@ def generate_pairs(
     return pairs
 
 
-def task_split(name: str, train: int, test: int, **options) -> tuple[list[Pair], list[Pair]]:
+def task_split(name: str, train: int, test: int, **options: Any) -> tuple[list[Pair], list[Pair]]:
     """Disjoint training and held-out examples (no held-out source appears in training).
 
     Examples

@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import torch
 
-from notelab.nn.seq.batch import Encoded, iterate_batches
+from notelab.nn.seq.batch import Batch, Encoded, iterate_batches
 from notelab.nn.seq.decoding import DecodeRecord, decode, sequence_loss
 from notelab.nn.seq.metrics import SeqMetrics, evaluate
 from notelab.nn.seq.models import SequenceModel
@@ -26,7 +27,7 @@ class Checkpoint:
     train_loss: float
     metrics: SeqMetrics
 
-    def as_dict(self) -> dict[str, object]:
+    def as_dict(self) -> dict[str, Any]:
         """The headline numbers, flat."""
         m = self.metrics
         return {
@@ -51,7 +52,7 @@ class TrainHistory:
     model_inputs: int = 0
     one_call_steps: int = 0
 
-    def as_dict(self) -> dict[str, object]:
+    def as_dict(self) -> dict[str, Any]:
         """Counts and the flat checkpoints."""
         out = {k: v for k, v in asdict(self).items() if k != "checkpoints"}
         out["checkpoints"] = [c.as_dict() for c in self.checkpoints]
@@ -118,7 +119,7 @@ def train(
         for batch in iterate_batches(examples, batch_size, generator=generator):
             record, loss = _step(model, batch.to(device), policy, history.steps, generator)
             optimizer.zero_grad(set_to_none=True)
-            loss.backward()
+            loss.backward()  # type: ignore[no-untyped-call]
             torch.nn.utils.clip_grad_norm_(model.parameters(), clip, foreach=True)
             optimizer.step()
             _count(history, record.feed_counts(batch.mask), record.one_call)
@@ -138,7 +139,13 @@ def train(
     return history
 
 
-def _step(model, batch, policy, step, generator) -> tuple[DecodeRecord, torch.Tensor]:
+def _step(
+    model: SequenceModel,
+    batch: Batch,
+    policy: FeedingPolicy,
+    step: int,
+    generator: torch.Generator,
+) -> tuple[DecodeRecord, torch.Tensor]:
     record = decode(model, batch, policy, step=step, generator=generator)
     return record, sequence_loss(record.logits, batch)
 

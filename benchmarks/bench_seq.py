@@ -1,0 +1,179 @@
+"""Sequence training: the one-call teacher-forced path against the same model stepped.
+
+Training tokens per second (forward, backward and Adam step) of
+
+- one call: every input is the truth, the decoder runs ``nn.GRU`` over the packed sequence;
+- stepped: the same inputs (all the truth) fed token by token, the path scheduled sampling needs;
+- scheduled sampling at eps = 0.5: stepped, half the inputs the model's own argmax;
+- the PyTorch seq2seq tutorial's way: ``nn.GRU`` called once per token (the peer).
+
+Rounds are interleaved (A B C D A B C D ...); each figure is the median over rounds with its
+95% interval, and the ratios are paired per round. Goal: one call >= 3x stepped on the CPU.
+Run: .venv/bin/python -m benchmarks.bench_seq [--rounds 7] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+
+import torch
+
+from benchmarks._timing import bench_device, print_table
+from notelab.findings.stats import Estimate
+from notelab.nn.seq import (
+    ModelConfig,
+    Vocabulary,
+    collate,
+    encode_pairs,
+    seeded_model,
+    sequence_loss,
+    stepped,
+    task_split,
+    teacher_forced,
+    teacher_forcing,
+)
+from notelab.nn.seq import decode as decode_policy
+from notelab.nn.seq.decoding import DecodeRecord
+from notelab.nn.seq.models import DecoderState
+
+
+def tutorial_stepped(model, batch) -> DecodeRecord:
+    """The PyTorch tutorial's decoder loop: ``nn.GRU`` on one token at a time (truth fed)."""
+    state = model.begin(batch)
+    hidden, logits = state.hidden, []
+    for t in range(batch.target_in.shape[1]):
+        out, hidden = model.gru(model.embedding(batch.target_in[:, t : t + 1]), hidden)
+        logits.append(model._project(out, DecoderState(hidden, state.memory, state.memory_mask)))
+    stacked = torch.cat(logits, dim=1)
+    truth = torch.ones_like(batch.target_in, dtype=torch.bool)
+    return DecodeRecord(stacked, batch.target_in, stacked.argmax(-1), truth, False)
+
+
+def paths(generator: torch.Generator) -> dict[str, Callable]:
+    """Name -> function(model, batch) -> DecodeRecord."""
+    half = teacher_forcing(0.5)
+    return {
+        "one call (teacher forced)": teacher_forced,
+        "stepped (teacher forced)": lambda m, b: stepped(
+            m, b, torch.ones_like(b.target_in, dtype=torch.bool)
+        ),
+        "scheduled sampling eps=0.5": lambda m, b: decode_policy(m, b, half, generator=generator),
+        "PyTorch tutorial (nn.GRU per token)": tutorial_stepped,
+    }
+
+
+def _batches(lengths: tuple[int, int], batch_size: int, count: int, device):
+    fit, _ = task_split(
+        "reverse",
+        batch_size * count,
+        1,
+        seed=0,
+        min_length=lengths[0],
+        max_length=lengths[1],
+        symbols=20,
+    )
+    vocab = Vocabulary.build([s for s, _ in fit] + [t for _, t in fit])
+    ids = encode_pairs(fit, vocab)
+    batches = [collate(ids[i : i + batch_size]).to(device) for i in range(0, len(ids), batch_size)]
+    return vocab, batches
+
+
+def _round(model, optimizer, batches, path) -> float:
+    """Training tokens per second of one pass over ``batches``."""
+    tokens = sum(int(b.target_lengths.sum()) for b in batches)
+    _sync()
+    start = time.perf_counter()
+    for batch in batches:
+        loss = sequence_loss(path(model, batch).logits, batch)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+    _sync()
+    return tokens / (time.perf_counter() - start)
+
+
+def _sync() -> None:
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
+
+
+def check_same_loss(model, batch, generator) -> float:
+    """Largest loss difference between the teacher-forced paths (should be ~1e-7)."""
+    losses = [
+        sequence_loss(path(model, batch).logits, batch).item()
+        for name, path in paths(generator).items()
+        if "teacher" in name or "tutorial" in name
+    ]
+    return max(losses) - min(losses)
+
+
+def bench(config: ModelConfig, label: str, rounds: int, lengths, batch_size, device) -> list:
+    vocab, batches = _batches(lengths, batch_size, 6, device)
+    config = ModelConfig(**{**config.as_dict(), "vocabulary": len(vocab)})
+    generator = torch.Generator().manual_seed(0)
+    model = seeded_model(config, 0).to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    named = paths(generator)
+    difference = check_same_loss(model, batches[0], generator)
+    for path in named.values():  # warm-up
+        _round(model, optimizer, batches[:1], path)
+    speeds: dict[str, list[float]] = {name: [] for name in named}
+    for _ in range(rounds):
+        for name, path in named.items():
+            speeds[name].append(_round(model, optimizer, batches, path))
+    one = speeds["one call (teacher forced)"]
+    rows = []
+    for name, values in speeds.items():
+        speed = Estimate.median_interval(values)
+        ratio = Estimate.median_interval([a / b for a, b in zip(one, values, strict=True)])
+        rows.append(
+            [
+                label,
+                name,
+                speed.value,
+                f"{speed.low:,.0f} to {speed.high:,.0f}",
+                ratio.value,
+                f"{ratio.low:.2f} to {ratio.high:.2f}",
+            ]
+        )
+    print(f"{label}: largest loss difference between teacher-forced paths {difference:.1e}")
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--quick", action="store_true", help="smaller models, 3 rounds")
+    args = parser.parse_args()
+    device = torch.device(bench_device())
+    hidden, rounds = (32, 3) if args.quick else (128, args.rounds)
+    lengths, batch_size = (10, 20), 64
+    print(
+        f"torch {torch.__version__} on {device}, {torch.get_num_threads()} threads; "
+        f"batch {batch_size}, targets of {lengths[0]}-{lengths[1]} tokens, hidden {hidden}"
+    )
+    base = {"embedding_dim": hidden // 2, "hidden_size": hidden}
+    rows = []
+    for label, config in (
+        ("encoder-decoder", ModelConfig(**base)),
+        ("encoder-decoder + attention", ModelConfig(**base, attention=True)),
+        ("decoder-only LM", ModelConfig(kind="lm", **base)),
+    ):
+        rows += bench(config, label, rounds, lengths, batch_size, device)
+    print_table(
+        f"Training tokens per second, median of {rounds} interleaved rounds",
+        ["model", "path", "tokens/s", "95% interval", "one call / this", "95% interval"],
+        rows,
+    )
+    stepped_rows = [r for r in rows if r[1] == "stepped (teacher forced)"]
+    print(
+        "one call / stepped: "
+        + ", ".join(f"{r[0]} {r[4]:.2f}x" for r in stepped_rows)
+        + " (goal >= 3x)"
+    )
+
+
+if __name__ == "__main__":
+    main()
