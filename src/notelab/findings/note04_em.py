@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import numpy as np
 
 from notelab.findings._plot import band, log_log, new_axes
+from notelab.findings._threads import one_thread
 from notelab.findings.model import Claim, Figure, Finding, Table
 from notelab.findings.numbers import count, sig
 from notelab.findings.stats import Estimate, at_least, at_most
@@ -41,19 +40,6 @@ def note_sample(per_component: int, seed: int) -> np.ndarray:
     """``per_component`` draws from N(0, 2^2) and from N(4, 1^2), as in the note."""
     rng = np.random.default_rng(seed)
     return np.concatenate([rng.normal(0, 2, per_component), rng.normal(4, 1, per_component)])
-
-
-@contextmanager
-def _one_thread() -> Iterator[None]:
-    """Run numba's kernels on one thread: fits of 20 to 20,000 rows are all thread overhead."""
-    import numba
-
-    before = numba.get_num_threads()
-    numba.set_num_threads(1)
-    try:
-        yield
-    finally:
-        numba.set_num_threads(before)
 
 
 def _ordered(model) -> dict[str, np.ndarray]:
@@ -159,7 +145,7 @@ def _sklearn_agreement(x: np.ndarray, seed: int) -> float:
 def measure(scale: str, seed: int) -> dict:
     """EM step by step on the note's sample and at scale, likelihood histories, error curve."""
     small_x, big_x = note_sample(10, seed), note_sample(5000, seed)
-    with _one_thread():
+    with one_thread():  # fits of 20 to 20,000 rows: threads would only add overhead
         small_steps, small = em_steps(small_x, seed)
         big_steps, big = em_steps(big_x, seed)
         histories = _histories(SEEDS[scale], seed)

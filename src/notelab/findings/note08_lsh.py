@@ -165,44 +165,47 @@ def _recall_claim(m: dict) -> Claim:
     )
 
 
+def _tables(m: dict) -> list[Table]:
+    return [
+        Table.from_records(
+            f"S-curve: predicted vs measured (b={m['bands']}, r={m['rows']})",
+            m["s_curve"],
+            {
+                "jaccard": "Jaccard similarity",
+                "predicted": "predicted candidate rate",
+                "measured": "measured candidate rate",
+                "pairs": "pairs measured",
+            },
+        ),
+        Table.from_records(
+            f"LSH against all pairs (median of {ROUNDS} interleaved rounds)",
+            [m["speed"]],
+            {
+                "documents": "documents",
+                "all_pairs": "all pairs",
+                "candidates": "LSH candidates",
+                "true_pairs": f"pairs with Jaccard >= {THRESHOLD}",
+                "true_found": "of those found",
+                "lsh_seconds": "LSH time (s)",
+                "all_pairs_seconds": "all-pairs time (s)",
+            },
+        ),
+    ]
+
+
 def run(scale: str = "quick", seed: int = 0) -> Finding:
     """Measure note 8's claims."""
     m = measure(scale, seed)
-    s = m["speed"]
     return Finding(
         note=8,
         title="Locality-sensitive hashing",
         claims=[_curve_claim(m), _threshold_claim(m), _speed_claim(m), _recall_claim(m)],
-        tables=[
-            Table.from_records(
-                f"S-curve: predicted vs measured (b={m['bands']}, r={m['rows']})",
-                m["s_curve"],
-                {
-                    "jaccard": "Jaccard similarity",
-                    "predicted": "predicted candidate rate",
-                    "measured": "measured candidate rate",
-                    "pairs": "pairs measured",
-                },
-            ),
-            Table.from_records(
-                f"LSH against all pairs (median of {ROUNDS} interleaved rounds)",
-                [s],
-                {
-                    "documents": "documents",
-                    "all_pairs": "all pairs",
-                    "candidates": "LSH candidates",
-                    "true_pairs": f"pairs with Jaccard >= {THRESHOLD}",
-                    "true_found": "of those found",
-                    "lsh_seconds": "LSH time (s)",
-                    "all_pairs_seconds": "all-pairs time (s)",
-                },
-            ),
-        ],
+        tables=_tables(m),
         figures=[_figure(m)],
         data=m,
         workload=f"{len(m['s_curve'])} similarity levels of {count(m['s_curve'][0]['pairs'])} "
-        f"synthetic pairs each; {count(s['documents'])} Python standard-library sources and "
-        f"edited copies, timed in {ROUNDS} interleaved rounds.",
+        f"synthetic pairs each; {count(m['speed']['documents'])} Python standard-library "
+        f"sources and edited copies, timed in {ROUNDS} interleaved rounds.",
     )
 
 

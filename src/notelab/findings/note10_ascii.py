@@ -157,10 +157,30 @@ def measure() -> dict:
     }
 
 
+def _tables(m: dict) -> list[Table]:
+    ranges = m["class_ranges"]
+    return [
+        Table(
+            "Classes as code ranges",
+            ["class", "code ranges", "codes"],
+            [[c, _spans(ranges[c]), sum(hi - lo + 1 for lo, hi in ranges[c])] for c in CLASSES],
+        ),
+        Table.from_records(
+            "Comparisons explained",
+            m["comparisons"],
+            {"a": "a", "b": "b", "rule": "by the rule", "python": "by Python", "why": "why"},
+        ),
+        Table(
+            "Sorted by Python",
+            ["position", "word"],
+            [[i + 1, w] for i, w in enumerate(m["sorted"])],
+        ),
+    ]
+
+
 def run(scale: str = "quick", seed: int = 0) -> Finding:
     """Check every claim of note 10 (the scale and seed do not change a table)."""
     m = measure()
-    ranges = m["class_ranges"]
     return Finding(
         note=10,
         title="ASCII table and string comparison",
@@ -174,23 +194,7 @@ def run(scale: str = "quick", seed: int = 0) -> Finding:
             _comparison_claim(m["comparisons"]),
             _sorting_claim(),
         ],
-        tables=[
-            Table(
-                "Classes as code ranges",
-                ["class", "code ranges", "codes"],
-                [[c, _spans(ranges[c]), sum(hi - lo + 1 for lo, hi in ranges[c])] for c in CLASSES],
-            ),
-            Table.from_records(
-                "Comparisons explained",
-                m["comparisons"],
-                {"a": "a", "b": "b", "rule": "by the rule", "python": "by Python", "why": "why"},
-            ),
-            Table(
-                "Sorted by Python",
-                ["position", "word"],
-                [[i + 1, w] for i, w in enumerate(m["sorted"])],
-            ),
-        ],
+        tables=_tables(m),
         figures=[_grid_figure()],
         data=m,
         workload=f"The 128 ASCII codes, {len(EXAMPLES)} string comparisons and {len(WORDS)} "
