@@ -7,6 +7,8 @@ when a subcommand runs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -248,6 +250,25 @@ def _print_comparison(result: Any) -> None:
         )
 
 
+def _with_progress(run: Callable[[Callable[[int, int, str], None]], Any], *, disable: bool) -> Any:
+    """``run(tick)`` with a progress bar on stderr that appears at the first tick, so input
+    errors found before training starts stay one line."""
+    state: dict[str, Any] = {}
+
+    def tick(done: int, total: int, label: str) -> None:
+        if "bar" not in state:
+            state["bar"] = progress_bar(disable=disable)
+            state["bar"].start()
+            state["task"] = state["bar"].add_task(label, total=total)
+        state["bar"].update(state["task"], completed=done, total=total, description=label)
+
+    try:
+        return run(tick)
+    finally:
+        if "bar" in state:
+            state["bar"].stop()
+
+
 @norm_group.command("compare")
 @click.option(
     "--workload",
@@ -282,7 +303,8 @@ def _print_comparison(result: Any) -> None:
     type=int,
     default=8,
     show_default=True,
-    help="Groups for group norm (the largest divisor of the channels up to this).",
+    help="Groups for group norm: the largest divisor of the channels up to this, with 2 "
+    "channels a group at least.",
 )
 @click.option(
     "--held-out",
@@ -349,7 +371,7 @@ def norm_compare(
         raise InputError("one of --workload or --model", "both", "pass only one")
     if threads < 0:
         raise InputError("--threads >= 0", str(threads), "0 keeps PyTorch's default")
-    from notelab.nn.norm.compare import CompareSpec, check_spec, compare_norms, resolve_device
+    from notelab.nn.norm.spec import CompareSpec, check_spec
 
     spec = CompareSpec(
         batch_sizes=_batch_sizes(batch_sizes),
@@ -359,17 +381,16 @@ def norm_compare(
         groups=groups,
         held_out=held_out,
         samples=samples,
-        device=resolve_device(device),
+        device=device,
         threads=threads,
     )
-    check_spec(spec)
-    with progress_bar(disable=as_json) as progress:
-        task = progress.add_task("training", total=None)
+    check_spec(spec)  # before torch loads
+    from notelab.nn.norm.compare import compare_norms, resolve_device
 
-        def tick(done: int, total: int, label: str) -> None:
-            progress.update(task, completed=done, total=total, description=label)
-
-        result = compare_norms(workload, model_spec, spec, progress=tick)
+    spec = replace(spec, device=resolve_device(device))
+    result = _with_progress(
+        lambda tick: compare_norms(workload, model_spec, spec, progress=tick), disable=as_json
+    )
     if plot and result.rows:
         from notelab.nn.norm.plot import comparison_figure
 

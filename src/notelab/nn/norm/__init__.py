@@ -3,6 +3,9 @@ hand-written backward), drop-in compatible with ``torch.nn`` and checked against
 example; normalisation statistics of a table; and the comparison of normalisations across batch
 sizes for a model.
 
+The names load on first use, so ``notelab.nn.norm.spec`` (the command line's checks) imports
+without torch.
+
 Examples
 --------
 >>> import torch
@@ -12,18 +15,29 @@ Examples
 <All keys matched successfully>
 """
 
-from notelab.nn.norm.batch import BatchNorm
-from notelab.nn.norm.functional import batch_norm, group_norm, layer_norm, rms_norm
-from notelab.nn.norm.group import GroupNorm
-from notelab.nn.norm.layer import LayerNorm, RMSNorm
+import importlib
 
-__all__ = [
-    "BatchNorm",
-    "GroupNorm",
-    "LayerNorm",
-    "RMSNorm",
-    "batch_norm",
-    "group_norm",
-    "layer_norm",
-    "rms_norm",
-]
+_LAZY = {
+    "BatchNorm": "notelab.nn.norm.batch",
+    "GroupNorm": "notelab.nn.norm.group",
+    "LayerNorm": "notelab.nn.norm.layer",
+    "RMSNorm": "notelab.nn.norm.layer",
+    "batch_norm": "notelab.nn.norm.functional",
+    "group_norm": "notelab.nn.norm.functional",
+    "layer_norm": "notelab.nn.norm.functional",
+    "rms_norm": "notelab.nn.norm.functional",
+    "CompareSpec": "notelab.nn.norm.spec",
+    "compare_norms": "notelab.nn.norm.compare",
+    "swap_norms": "notelab.nn.norm.swap",
+    "note_example": "notelab.nn.norm.example",
+    "normalise_table": "notelab.nn.norm.table",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'notelab.nn.norm' has no attribute {name!r}")
+
+
+__all__ = sorted(_LAZY)

@@ -30,7 +30,8 @@ def batches(
     drop_last: bool = False,
 ) -> Iterator[Any]:
     """One pass over ``dataset`` in batches: shuffled by ``generator`` (in order without one),
-    the last partial batch dropped with ``drop_last``; what ``DataLoader`` yields.
+    the last partial batch dropped with ``drop_last``; the batches ``DataLoader`` makes (in
+    order, the same ones; shuffled, the same kind in another random order).
 
     Examples
     --------

@@ -25,8 +25,8 @@ from notelab._util import InputError
 from notelab.nn.norm.batch import BatchNorm
 from notelab.nn.norm.group import GroupNorm
 from notelab.nn.norm.layer import LayerNorm, RMSNorm
+from notelab.nn.norm.spec import NORMS
 
-NORMS = ("batch", "layer", "group", "none")
 DEFAULT_GROUPS = 8
 _CHANNEL_FIRST = (nn.modules.batchnorm._BatchNorm, nn.GroupNorm, BatchNorm, GroupNorm)
 _FEATURES_LAST = (nn.LayerNorm, nn.RMSNorm, LayerNorm, RMSNorm)
@@ -60,14 +60,16 @@ def find_slots(model: nn.Module) -> list[Slot]:
 
 
 def group_count(channels: int, groups: int) -> int:
-    """The largest divisor of ``channels`` not above ``groups``.
+    """The largest divisor of ``channels`` not above ``groups`` that leaves at least 2 channels
+    per group (so a group has more than one value even without positions).
 
     Examples
     --------
-    >>> group_count(64, 32), group_count(12, 8), group_count(7, 4)
-    (32, 6, 1)
+    >>> group_count(64, 32), group_count(12, 8), group_count(8, 8), group_count(7, 4)
+    (32, 6, 4, 1)
     """
-    return max(g for g in range(1, min(groups, channels) + 1) if channels % g == 0)
+    top = max(1, min(groups, channels // 2))
+    return max(g for g in range(1, top + 1) if channels % g == 0)
 
 
 def replacement(slot: Slot, norm: str, groups: int = DEFAULT_GROUPS) -> nn.Module:
@@ -102,7 +104,8 @@ def swap_norms(model: nn.Module, norm: str, *, groups: int = DEFAULT_GROUPS) -> 
     norm : {"batch", "layer", "group", "none"}
         What takes their place (``none``: an identity).
     groups : int
-        Groups for ``group`` (the largest divisor of the channels not above it).
+        Groups for ``group`` (the largest divisor of the channels not above it, with at least
+        2 channels per group).
 
     Returns
     -------
