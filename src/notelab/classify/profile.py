@@ -205,17 +205,31 @@ def _map_numeric(feats: Features, function: Callable[[np.ndarray, int], np.ndarr
 
 
 def sensitivity(
-    setup: Setup, models: Sequence[str], transforms: Sequence[str] = TRANSFORMS
+    setup: Setup,
+    models: Sequence[str],
+    transforms: Sequence[str] = TRANSFORMS,
+    params: dict[str, tuple[tuple[str, Any], ...]] | None = None,
 ) -> dict[str, dict[str, dict[str, float]]]:
     """Model -> transform -> score after it, its change and the share of unchanged predictions.
 
     The models run without their scaler here, so the numbers show which families need one.
+    ``params`` sets hyperparameters per model (e.g. a smaller forest).
     """
-    base = setup.run(setup.tasks(models, keep_predictions=True, scale=False))
+    params = params or {}
+
+    def tasks() -> list[FoldTask]:
+        return [
+            task
+            for name in models
+            for task in setup.tasks(
+                [name], keep_predictions=True, scale=False, params=params.get(name, ())
+            )
+        ]
+
+    base = setup.run(tasks())
     out: dict[str, dict[str, dict[str, float]]] = {name: {} for name in models}
     for kind in transforms:
-        data = transform(setup.features, kind, seed=setup.random_state)
-        after = setup.run(setup.tasks(models, keep_predictions=True, scale=False), data)
+        after = setup.run(tasks(), transform(setup.features, kind, seed=setup.random_state))
         for name in models:
             score = _mean(after, name)
             out[name][kind] = {

@@ -43,7 +43,7 @@ class PrunedTree(ClassifierMixin, BaseEstimator):
     True
     """
 
-    def __init__(self, *, cv: int = 3, max_alphas: int = 20, random_state: int | None = None):
+    def __init__(self, *, cv: int = 3, max_alphas: int = 10, random_state: int | None = None):
         self.cv = cv
         self.max_alphas = max_alphas
         self.random_state = random_state
