@@ -2,11 +2,12 @@
 
 The projection benchmark (``bench_profiler``) compares a short trial with a full epoch run
 minutes apart; if the machine itself changes speed in between, no projection can match. This
-runs the same trial (cnn, batch 128) ``TRIALS`` times in fresh workers and, around each, two
-probes in this process: a 256 x 256 matrix product (compute) and a fresh 128 MiB array
-(page faults). It prints each trial's median step time, and that of its first and last ten
-steps (a change inside one trial), then the range of each series: if the steps move and the
-probes do not, the change is in the machine's memory system or scheduling, not the profiler.
+runs the same trial (cnn, batch 128) ``TRIALS`` times in fresh workers, in interleaved rounds
+(``notelab._util.rounds``) with two probes in this process: a 256 x 256 matrix product
+(compute) and a fresh 128 MiB array (page faults). It prints each trial's median step time, and
+that of its first and last ten steps (a change inside one trial), each round's speed factor,
+then the range of each series: if the steps move and the probes do not, the change is in the
+machine's memory system or scheduling, not the profiler.
 Run: .venv/bin/python -m benchmarks.bench_drift
 """
 
@@ -19,6 +20,7 @@ import numpy as np
 import torch
 
 from benchmarks._timing import bench_device, print_table
+from notelab._util.rounds import interleave
 from notelab.training.runner import run_in_worker
 from notelab.training.trial import TrialSpec
 
@@ -58,32 +60,37 @@ def main() -> None:
     spec = TrialSpec(
         128, workload="cnn", device=bench_device(), steps=50, warmup=5, dataset_size=15_000
     )
-    rows = []
-    for index in range(TRIALS):
-        before = (matmul_probe(), page_fault_probe())
+    inside: list[tuple[float, float]] = []  # each trial's first and last ten steps, ms
+
+    def measure(arm: str) -> float:
+        if arm == "matmul us":
+            return matmul_probe()
+        if arm == "fresh 128 MiB ms":
+            return page_fault_probe()
         steps = run_in_worker(spec).step_seconds
-        after = (matmul_probe(), page_fault_probe())
-        rows.append(
-            [
-                index,
-                (before[0] + after[0]) / 2,
-                (before[1] + after[1]) / 2,
-                statistics.median(steps) * 1e3,
-                statistics.median(steps[:10]) * 1e3,
-                statistics.median(steps[-10:]) * 1e3,
-            ]
+        inside.append((statistics.median(steps[:10]) * 1e3, statistics.median(steps[-10:]) * 1e3))
+        return statistics.median(steps) * 1e3
+
+    arms = ["matmul us", "fresh 128 MiB ms", "step ms"]
+    rounds = interleave(arms, measure, rounds=TRIALS)
+    rows = [
+        [index, *row, *inside[index], factor]
+        for index, (row, factor) in enumerate(
+            zip(rounds.values, rounds.round_factors(), strict=True)
         )
-        print(*(f"{v:.2f}" for v in rows[-1]), flush=True)
+    ]
     print_table(
-        f"cnn batch 128, {TRIALS} identical trials back to back",
-        ["trial", "matmul us", "fresh 128 MiB ms", "step ms", "first 10 ms", "last 10 ms"],
+        f"cnn batch 128, {TRIALS} identical trials in interleaved rounds with two probes",
+        ["trial", *arms, "first 10 ms", "last 10 ms", "round factor"],
         rows,
     )
-    inside = max(abs(r[5] / r[4] - 1) for r in rows)
+    change = max(abs(last / first - 1) for first, last in inside)
     print(
-        f"range over trials: steps {spread([r[3] for r in rows]):.0%}, matmul probe "
-        f"{spread([r[1] for r in rows]):.0%}, page-fault probe {spread([r[2] for r in rows]):.0%};"
-        f" largest change inside one trial (first 10 vs last 10 steps): {inside:.0%}"
+        f"range over rounds: steps {spread(rounds.of('step ms')):.0%}, matmul probe "
+        f"{spread(rounds.of('matmul us')):.0%}, page-fault probe "
+        f"{spread(rounds.of('fresh 128 MiB ms')):.0%}; the machine's drift (slowest round over "
+        f"fastest, all three) {rounds.drift():.0%}; largest change inside one trial (first 10 vs "
+        f"last 10 steps): {change:.0%}"
     )
 
 

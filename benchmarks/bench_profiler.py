@@ -1,7 +1,8 @@
 """Batch-size profiler: projection accuracy and overhead.
 
 1. Projected epoch time (50 timed steps) against a measured full epoch, on three workloads and
-   three batch sizes each (goal: within 10%).
+   three batch sizes each (goal: within 10%), in interleaved rounds; the machine's drift between
+   rounds (slowest round over fastest, both arms) beside each.
 2. Overhead of each sweep: share of wall time outside timed steps; fixed cost per trial.
 (The search for the largest batch, against Lightning's finder: ``bench_search``.)
 Run: .venv/bin/python -m benchmarks.bench_profiler   (NOTELAB_BENCH_DEVICE=cuda on a GPU)
@@ -14,6 +15,7 @@ from dataclasses import replace
 import numpy as np
 
 from benchmarks._timing import bench_device, print_table
+from notelab._util.rounds import Rounds, interleave
 from notelab.training.profiler import Profiler
 from notelab.training.runner import run_in_worker
 from notelab.training.schedule import steps_per_epoch
@@ -39,12 +41,26 @@ def epoch_to_epoch(measured: list[float]) -> float:
     )
 
 
+def projected_and_measured(spec: TrialSpec, samples: int, batch: int, rounds: int) -> Rounds:
+    """Epoch seconds as the profiler projects them and as a full epoch measures them, in
+    interleaved rounds."""
+
+    def measure(arm: str) -> float:
+        if arm == "projected":
+            return Profiler(samples, spec).sweep([batch]).rows[0].epoch_seconds
+        steps = steps_per_epoch(samples, batch)
+        full = replace(spec, batch_size=batch, steps=steps, timed_seconds=0.0)
+        return sum(run_in_worker(full).step_seconds)
+
+    return interleave(["projected", "measured"], measure, rounds=rounds)
+
+
 def projection(rounds: int = 5) -> None:
-    """Each case alternates a profiling trial and a full epoch ``rounds`` times. On this VM a
-    process's step time varies by about 10% (coefficient of variation, identical trials) and
-    drifts over minutes, so one reference epoch is no firmer a measurement than one
-    projection: the error is the median over rounds of projected / measured, each pair taken
-    back to back."""
+    """Each case alternates a profiling trial and a full epoch in ``rounds`` interleaved rounds
+    (``notelab._util.rounds``). On this VM a process's step time varies by about 10%
+    (coefficient of variation, identical trials) and drifts over minutes, so one reference
+    epoch is no firmer a measurement than one projection: the error is the median over rounds
+    of projected / measured, each pair taken in one round."""
     rows = []
     for workload, (samples, sizes) in CASES.items():
         spec = TrialSpec(
@@ -52,25 +68,20 @@ def projection(rounds: int = 5) -> None:
         )
         for batch in sizes:
             steps = steps_per_epoch(samples, batch)
-            projected, measured = [], []
-            for _ in range(rounds):
-                projected.append(Profiler(samples, spec).sweep([batch]).rows[0].epoch_seconds)
-                full = run_in_worker(
-                    replace(spec, batch_size=batch, steps=steps, timed_seconds=0.0)
-                )
-                measured.append(sum(full.step_seconds))
-            ratios = np.array(projected) / np.array(measured)
+            timing = projected_and_measured(spec, samples, batch, rounds)
+            measured = timing.of("measured")
             typical = float(np.median(measured))
             rows.append(
                 [
                     workload,
                     batch,
                     steps,
-                    float(np.median(projected)),
+                    timing.median("projected"),
                     typical,
                     (max(measured) - min(measured)) / typical,
                     epoch_to_epoch(measured),
-                    float(np.median(ratios)) - 1,
+                    float(np.median(timing.ratios("projected", "measured"))) - 1,
+                    timing.drift(),
                 ]
             )
             print(*rows[-1], flush=True)
@@ -90,6 +101,7 @@ def projection(rounds: int = 5) -> None:
             "measured range",
             "epoch vs epoch",
             "error",
+            "machine drift",
         ],
         rows,
     )

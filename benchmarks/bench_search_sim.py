@@ -4,14 +4,16 @@
 The curves go through peaks measured here (``bench_search``'s workers, MiB at each batch size):
 the transformer's is nearly linear, the cnn's concave. With no noise they behave as CUDA's
 allocator peaks do (deterministic, monotone); Gaussian noise per size mimics the CPU's RSS.
-Lightning's loop is ``_run_binsearch_scaling`` step for step (init 2, no margin); on the real
-tuner it gives the same trial counts (``bench_search`` runs the real one).
+Lightning's loop is ``_run_binsearch_scaling`` step for step (init 2, no margin;
+``tests/training/lightning_loop.py``, which the tests use too); on the real tuner it gives the
+same trial counts (``bench_search`` runs the real one).
 Run: .venv/bin/python -m benchmarks.bench_search_sim
 """
 
 from __future__ import annotations
 
 import numpy as np
+from tests.training.lightning_loop import CAP, lightning_binsearch
 
 from benchmarks._timing import print_table
 from notelab.training.profiler import Profiler
@@ -24,24 +26,6 @@ CURVES = {
     "cnn": {1: 350.4, 2: 359.8, 4: 361, 8: 362.8, 16: 366, 32: 372, 64: 385, 128: 413.9,
             256: 456, 512: 536.6, 1024: 657, 2048: 900, 8192: 2400},
 }  # fmt: skip
-CAP = 8192
-
-
-def lightning_binsearch(fits, init_val: int = 2) -> tuple[int, int]:
-    """Lightning's binsearch loop: (answer, trials)."""
-    low, high, size, trials = 1, None, init_val, 0
-    while size < CAP:
-        trials += 1
-        if fits(size):
-            low = size
-            if high and high - low <= 1:
-                break
-            size = (high + low) // 2 if high else min(2 * size, CAP)
-        else:
-            high, size = size, (size + low) // 2
-            if high - low <= 1:
-                break
-    return size, trials
 
 
 def curve(points: dict[int, float], noise_mib: float, seed: int):

@@ -132,3 +132,78 @@ def test_ctrl_c_keeps_what_was_measured(monkeypatch, capsys, tmp_path):
     assert profile["interrupted"] and [r["batch_size"] for r in profile["rows"]] == [1, 2]
     assert all(r["fits"] for r in profile["rows"]) and "interrupted after 2 trial(s)" in err
     assert plot.stat().st_size > 0
+
+
+FACTORIES = "tests.training.example_factory"
+
+
+def _line_of(marker: str) -> int:
+    from pathlib import Path
+
+    text = Path("tests/training/example_factory.py").read_text().splitlines()
+    return next(i for i, line in enumerate(text, 1) if marker in line)
+
+
+@pytest.mark.parametrize(
+    ("factory", "where"),
+    [
+        ("shape_bug", f"tests/training/example_factory.py:{_line_of('SHAPE BUG')} in forward"),
+        ("sequential_shape_bug", f"inside the model of {FACTORIES}:sequential_shape_bug"),
+    ],
+)
+def test_a_model_that_raises_is_one_line_and_exit_1(factory, where):
+    result = run_cli("batch-size", "--model", f"{FACTORIES}:{factory}", "--sizes", "1,2", "--json")
+    assert result.code == 1 and result.stdout == ""
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "RuntimeError: mat1 and mat2 shapes cannot be multiplied" in result.stderr
+    assert where in result.stderr and "(batch 1)" in result.stderr and "--debug" in result.stderr
+
+
+def test_debug_shows_the_whole_traceback_of_the_model():
+    result = run_cli("--debug", "batch-size", "--model", f"{FACTORIES}:shape_bug", "--sizes", "1")
+    assert result.code == 1
+    assert "Traceback" in result.stderr and "# SHAPE BUG" in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("error: ModelError: the model raised")
+
+
+def test_out_of_memory_in_the_model_means_the_size_does_not_fit():
+    args = ("--model", f"{FACTORIES}:out_of_memory_above_2", "--sizes", "1,4", "--steps", "1")
+    result = run_cli("batch-size", *args, "--min-time", "0", "--warmup", "0", "--json")
+    assert result.code == 0, result.stderr
+    rows = result.json()["rows"]
+    assert [(r["batch_size"], r["fits"]) for r in rows] == [(1, True), (4, False)]
+    assert rows[1]["error"].startswith("out of memory: DefaultCPUAllocator")
+
+
+def test_ctrl_c_from_the_terminal_exits_130_with_one_line_and_no_process_left():
+    # SIGINT to the whole process group, as a terminal sends it, at three moments: before the
+    # first trial, during the trials, later; each time exit 130, no traceback, no worker left
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    args = ["--workload", "mlp", "--sizes", "1,2,4,8,16,32,64,128", "--min-time", "0.5"]
+    for delay in (0.5, 4.0, 8.0):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "notelab", "batch-size", *args, "--json"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        time.sleep(delay)
+        os.killpg(process.pid, signal.SIGINT)
+        out, err = process.communicate(timeout=120)
+        assert process.returncode == 130, err
+        assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+        assert "interrupted" in err
+        if out:  # interrupted during the trials: what was measured, as JSON
+            assert json.loads(out)["interrupted"]
+        for _ in range(50):  # the fork server and the workers end with the command
+            left = subprocess.run(["pgrep", "-s", str(process.pid)], capture_output=True)
+            if not left.stdout:
+                break
+            time.sleep(0.1)
+        assert not left.stdout, left.stdout

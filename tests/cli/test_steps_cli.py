@@ -44,3 +44,27 @@ def test_bad_values_exit_2(args, message):
 def test_help_has_examples():
     result = run_cli("steps", "--help")
     assert result.code == 0 and "Examples" in result.stdout
+
+
+def test_counts_above_2_to_the_53_are_exact():
+    n = 2**60 + 1  # a float would say 2**60
+    data = run_cli("steps", "-n", str(n), "-b", "2", "--epochs", "3", "--json").json()
+    assert data["batches_per_epoch"] == 2**59 + 1 and data["last_batch_size"] == 1
+    assert data["total_steps"] == 3 * (2**59 + 1) and data["samples_seen"] == 3 * n
+    human = run_cli("steps", "-n", str(n), "-b", "2")
+    assert f"{2**59 + 1:,}" in human.stdout
+
+
+def test_ctrl_c_exits_130_with_one_line(monkeypatch, capsys):
+    from notelab.cli import steps_cmd
+    from notelab.cli.main import main
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(steps_cmd, "schedule", interrupted)
+    with pytest.raises(SystemExit) as stopped:
+        main(["steps", "-n", "1000", "-b", "100"])
+    out, err = capsys.readouterr()
+    assert stopped.value.code == 130 and out == ""
+    assert err.strip().splitlines()[-1].startswith("interrupted") and "Traceback" not in err

@@ -1,16 +1,26 @@
 """The profiler's logic with an injected runner (exact numbers), and real trials in workers."""
 
+import itertools
+
 import pytest
-from benchmarks.bench_search_sim import lightning_binsearch  # its loop, step for step
+import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
 from notelab._util import InputError
-from notelab.training.profiler import Profiler, find_knee, fit_memory_model
-from notelab.training.runner import run_in_worker
+from notelab.training.profiler import (
+    Bracket,
+    Profiler,
+    TrialRow,
+    find_knee,
+    fit_memory_model,
+    next_size,
+)
+from notelab.training.runner import WorkerFailed, call_in_worker, run_in_worker
 from notelab.training.sizes import parse_size
-from notelab.training.trial import TrialResult, TrialSpec
+from notelab.training.trial import ModelError, TrialResult, TrialSpec, run_trial, time_rounds
 from notelab.training.workloads import check_workload, from_factory
+from tests.training.lightning_loop import lightning_binsearch  # its loop, step for step
 
 
 def fake_runner(fixed=100.0, per_sample=10.0, calls=None, step_per_sample=0.0001):
@@ -224,13 +234,35 @@ def test_parse_size_rejects_nonsense(text):
 
 
 def test_real_trial_in_a_worker_process():
-    result = run_in_worker(TrialSpec(4, workload="mlp", steps=3, warmup=1, timed_seconds=0.0))
-    assert result.fits and len(result.step_seconds) == 3
+    spec = TrialSpec(4, workload="mlp", steps=3, warmup=1, warmup_seconds=0.0, timed_seconds=0.0)
+    result = run_in_worker(spec)
+    assert result.fits and len(result.step_seconds) == 3 and result.exception is None
     assert result.peak_bytes > result.start_bytes > 0
-    # fast steps are timed for at least timed_seconds: more than --steps of them
-    result = run_in_worker(TrialSpec(4, workload="mlp", steps=3, warmup=1, timed_seconds=0.3))
-    assert len(result.step_seconds) > 3 and sum(result.step_seconds) >= 0.3
-    assert sum(result.step_seconds[:-1]) < 0.3  # and it stops as soon as it has them
+
+
+def test_trial_times_at_least_its_seconds_of_steps_by_the_clock_it_is_given():
+    # every step takes one unit of the injected clock: no real time is involved
+    spec = TrialSpec(
+        4, workload="mlp", steps=2, warmup=1, warmup_seconds=3, timed_seconds=4.5,
+        threads=torch.get_num_threads(),
+    )  # fmt: skip
+    result = run_trial(spec, clock=itertools.count().__next__)
+    assert result.fits and result.step_seconds == [1] * 5  # 2 steps are not 4.5 units: 5 are
+    assert result.setup_seconds >= 3  # 3 warm-up steps of one unit before the timed ones
+    assert result.wall_seconds > result.setup_seconds + sum(result.step_seconds)
+
+
+def test_rounds_of_several_sizes_train_one_model_in_one_process():
+    spec = TrialSpec(1, workload="mlp", threads=torch.get_num_threads(), warmup=0, steps=1)
+    rounds = time_rounds(spec, [1, 4, 16], rounds=3, arm_seconds=0.0)
+    assert rounds.arms == (1, 4, 16) and rounds.count == 3
+    assert all(len(row) == 3 and min(row) > 0 for row in rounds.values)
+
+
+def test_a_function_that_raises_in_a_worker_is_an_error_here():
+    assert call_in_worker(sorted, [3, 1, 2]) == [1, 2, 3]
+    with pytest.raises(WorkerFailed, match="ZeroDivisionError"):
+        call_in_worker(divmod, 1, 0)
 
 
 def test_cpu_memory_limit_stops_a_trial_not_the_sweep():
@@ -292,3 +324,72 @@ def test_cuda_branch_sets_the_memory_fraction_and_reads_both_peaks(monkeypatch):
     ]
     assert trial._peak(device) == (123, 456)
     assert trial._is_oom(torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate"))
+
+
+def test_the_next_size_is_a_function_of_the_rows_the_bracket_and_the_limit():
+    assert next_size({}, Bracket(top=100), None) == 1
+    assert next_size({}, Bracket(top=100, low=32), None) == 64  # doubling
+    assert next_size({}, Bracket(top=50, low=32), None) == 50  # never past the top
+    assert next_size({}, Bracket(top=100, low=32, high=64, failures=2), None) == 48  # bisection
+    profile = Profiler(10_000, TrialSpec(1), runner=fake_runner()).sweep([1, 2, 4, 8])
+    rows = {r.batch_size: r for r in profile.rows}  # peak = 100 + 10 * batch, exactly
+    assert next_size(rows, Bracket(top=4096, low=8), 875) == 77  # the memory line's answer
+    assert next_size(rows, Bracket(top=4096, low=8, high=40, failures=1), 875) == 39  # clamped
+    assert next_size(rows, Bracket(top=4096, low=8), None) == 16  # no limit: no line to follow
+
+
+@given(
+    low=st.integers(0, 500),
+    width=st.one_of(st.none(), st.integers(2, 500)),
+    failures=st.integers(0, 3),
+    limit=st.one_of(st.none(), st.integers(150, 20_000)),
+)
+def test_the_next_size_lies_inside_the_bracket(low, width, failures, limit):
+    profile = Profiler(10_000, TrialSpec(1), runner=fake_runner()).sweep([1, 2, 4, 8, 16])
+    rows = {r.batch_size: r for r in profile.rows if r.batch_size <= max(low, 1)}
+    low = max((b for b in rows), default=0) if low else 0
+    high = None if width is None else low + width
+    bracket = Bracket(top=4096, low=low, high=high, failures=failures)
+    size = next_size(rows, bracket, limit)
+    assert low < size <= (4096 if high is None else high - 1)
+    assert bracket.after(size, True).low == size and bracket.after(size, False).high == size
+
+
+def test_a_model_that_raises_stops_the_profile_with_where_it_raised():
+    def raising(spec):
+        if spec.batch_size < 4:
+            return fake_runner()(spec)
+        return TrialResult(
+            spec.batch_size, False, exception="RuntimeError: shapes", where="m.py:3 in forward",
+            traceback="Traceback...\nRuntimeError: shapes", error="RuntimeError: shapes",
+        )  # fmt: skip
+
+    profiler = Profiler(1000, TrialSpec(1), runner=raising)
+    with pytest.raises(ModelError, match=r"RuntimeError: shapes at m\.py:3 in forward") as err:
+        profiler.sweep([1, 2, 4, 8])
+    assert "Traceback" in str(err.value.__cause__) and profiler.trials == 3
+
+
+def test_ctrl_c_returns_what_was_measured_only_when_asked():
+    def interrupted_at_4(spec):
+        if spec.batch_size == 4:
+            raise KeyboardInterrupt
+        return fake_runner()(spec)
+
+    kept = Profiler(1000, TrialSpec(1), runner=interrupted_at_4, keep_on_interrupt=True)
+    profile = kept.sweep([1, 2, 4, 8])
+    assert profile.interrupted and [r.batch_size for r in profile.rows] == [1, 2]
+    searched = Profiler(1000, TrialSpec(1, memory_limit=10**6), runner=interrupted_at_4)
+    with pytest.raises(KeyboardInterrupt):
+        searched.search(64)
+    assert not Profiler(1000, TrialSpec(1), runner=fake_runner()).sweep([1]).interrupted
+
+
+def test_a_row_is_built_from_a_trial_by_name():
+    result = TrialResult(10, True, [0.002, 0.004, 0.003], 500, 600, wall_seconds=1.0)
+    row = TrialRow.of(result, samples=1000, epochs=2)
+    assert (row.batch_size, row.steps_per_epoch, row.peak_reserved_bytes) == (10, 100, 600)
+    assert row.seconds_per_step == 0.003 and row.epoch_seconds == pytest.approx(0.3)
+    assert row.total_seconds == pytest.approx(0.6) and row.timed_seconds == pytest.approx(0.009)
+    failed = TrialRow.of(TrialResult(10, False, error="out of memory"), samples=1000, epochs=2)
+    assert failed.epoch_seconds is None and failed.error == "out of memory"

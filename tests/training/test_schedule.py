@@ -87,3 +87,34 @@ def test_real_pytorch_loop_takes_predicted_steps(n, b, epochs, drop_last, k, mod
     assert counted.optimizer_steps == s.total_steps
     assert counted.samples_seen == s.samples_seen
     assert counted.batches == s.total_batches
+
+
+BIG = st.integers(1, 2**56)  # past 2**53; len(range) needs the totals under 2**63
+
+
+@given(n=BIG, b=BIG, epochs=st.integers(1, 64), k=BIG, mode=st.sampled_from(ACCUMULATION_MODES))
+def test_counts_are_exact_at_any_size_against_python_ranges(n, b, epochs, k, mode):
+    # above 2**53 floats skip integers: the reference counts with range(), exactly
+    batches = len(range(0, n, b))
+    full = len(range(b, n + 1, b))
+    s = schedule(n, b, epochs=epochs, accumulate=k, accumulation_mode=mode)
+    assert steps_per_epoch(n, b) == s.batches_per_epoch == batches
+    assert steps_per_epoch(n, b, drop_last=True) == full
+    assert s.last_batch_size == n - (batches - 1) * b
+    assert s.samples_seen == n * epochs and s.total_batches == batches * epochs
+    per_epoch = {
+        "flush": len(range(0, batches, k)),
+        "drop": len(range(k, batches + 1, k)),
+        "carry": None,
+    }[mode]
+    total = len(range(k, batches * epochs + 1, k)) if mode == "carry" else per_epoch * epochs
+    assert s.total_steps == total
+    if mode != "carry":  # every epoch takes as many steps: an exact int
+        assert s.steps_per_epoch == per_epoch and isinstance(s.steps_per_epoch, int)
+
+
+def test_steps_per_epoch_is_an_int_unless_epochs_differ():
+    assert schedule(1000, 100, epochs=5).steps_per_epoch == 10
+    assert isinstance(schedule(1000, 100, epochs=5).steps_per_epoch, int)
+    carry = schedule(1000, 100, epochs=3, accumulate=4, accumulation_mode="carry")
+    assert carry.total_steps == 7 and carry.steps_per_epoch == pytest.approx(7 / 3)

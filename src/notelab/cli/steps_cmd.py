@@ -9,6 +9,11 @@ from notelab.cli._common import emit_json, json_option, stdout_console
 from notelab.training import ACCUMULATION_MODES, schedule
 
 
+def _count(value: int | float) -> str:
+    """An exact count with separators; a mean (carry mode) to six significant digits."""
+    return f"{value:,}" if isinstance(value, int) else f"{value:,.6g}"
+
+
 @click.command("steps")
 @click.option("--samples", "-n", type=int, required=True, help="Training examples (N).")
 @click.option("--batch-size", "-b", type=int, required=True, help="Examples per batch (B).")
@@ -66,7 +71,7 @@ def steps_command(
         ("batches per epoch", f"{result.batches_per_epoch:,}"),
         ("last batch size", f"{result.last_batch_size:,}"),
         ("samples per epoch", f"{result.samples_per_epoch:,}"),
-        ("optimizer steps per epoch", f"{result.steps_per_epoch:,.6g}"),
+        ("optimizer steps per epoch", _count(result.steps_per_epoch)),
         ("total batches", f"{result.total_batches:,}"),
         ("total optimizer steps", f"{result.total_steps:,}"),
         ("samples seen", f"{result.samples_seen:,}"),

@@ -19,15 +19,23 @@ _LAZY = {
     "LoopCount": "notelab.training.loop",
     "Profiler": "notelab.training.profiler",
     "Profile": "notelab.training.profiler",
+    "TrialRow": "notelab.training.profiler",
     "MemoryModel": "notelab.training.profiler",
+    "Bracket": "notelab.training.profiler",
+    "next_size": "notelab.training.profiler",
+    "ProfileOptions": "notelab.training.options",
+    "profile_batch_sizes": "notelab.training.options",
     "TrialSpec": "notelab.training.trial",
     "TrialResult": "notelab.training.trial",
+    "ModelError": "notelab.training.trial",
+    "time_rounds": "notelab.training.trial",
     "run_in_worker": "notelab.training.runner",
+    "time_rounds_in_worker": "notelab.training.runner",
     "parse_size": "notelab.training.sizes",
 }
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> object:
     if name in _LAZY:
         return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'notelab.training' has no attribute {name!r}")
@@ -35,18 +43,26 @@ def __getattr__(name: str):
 
 __all__ = [
     "ACCUMULATION_MODES",
+    "Bracket",
     "LoopCount",
     "MemoryModel",
+    "ModelError",
     "Profile",
+    "ProfileOptions",
     "Profiler",
     "Schedule",
     "TrialResult",
+    "TrialRow",
     "TrialSpec",
     "count_training_loop",
     "last_batch_size",
+    "next_size",
     "optimizer_steps",
     "parse_size",
+    "profile_batch_sizes",
     "run_in_worker",
     "schedule",
     "steps_per_epoch",
+    "time_rounds",
+    "time_rounds_in_worker",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 from torch.utils.data import DataLoader, TensorDataset
@@ -57,7 +58,7 @@ def count_training_loop(
             optimizer.zero_grad()
             pending = 0
         for index, (x, y) in enumerate(loader):
-            loss = torch.nn.functional.mse_loss(model(x), y) / accumulate
+            loss: Any = torch.nn.functional.mse_loss(model(x), y) / accumulate
             loss.backward()
             batches, seen, pending = batches + 1, seen + len(x), pending + 1
             last = index == len(loader) - 1

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import cast
+
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from notelab.training.profiler import Profile
+from notelab._util import atomic_write_png
+from notelab.training.profiler import Profile, TrialRow
 
 
-def _fitting(profile: Profile):
+def _fitting(profile: Profile) -> list[TrialRow]:
     return [r for r in profile.rows if r.fits and r.epoch_seconds]
 
 
 def _axes(axes: Axes | None) -> tuple[Figure, Axes]:
     if axes is not None:
-        return axes.figure, axes
+        return cast(Figure, axes.figure), axes
     figure = Figure(figsize=(6.4, 4.0), layout="constrained")
     return figure, figure.add_subplot()
 
@@ -25,7 +29,7 @@ def time_figure(profile: Profile, axes: Axes | None = None) -> Figure:
     figure, axes = _axes(axes)
     rows = _fitting(profile)
     sizes = [r.batch_size for r in rows]
-    axes.plot(sizes, [r.epoch_seconds / 60 for r in rows], "o-", color="C0")
+    axes.plot(sizes, [(r.epoch_seconds or 0.0) / 60 for r in rows], "o-", color="C0")
     axes.set(
         xscale="log",
         yscale="log",
@@ -34,7 +38,7 @@ def time_figure(profile: Profile, axes: Axes | None = None) -> Figure:
         title=f"{profile.samples:,} examples per epoch",
     )
     other = axes.twinx()
-    other.plot(sizes, [r.samples_per_second for r in rows], "s--", color="C1")
+    other.plot(sizes, [r.samples_per_second or 0.0 for r in rows], "s--", color="C1")
     other.set_ylabel("samples per second", color="C1")
     if profile.knee:
         axes.axvline(profile.knee, ls=":", color="grey")
@@ -80,3 +84,8 @@ def memory_figure(profile: Profile, axes: Axes | None = None) -> Figure:
     )
     axes.legend(fontsize=8)
     return figure
+
+
+def save_profile_figure(profile: Profile, path: Path) -> None:
+    """Both panels (:func:`profile_figure`) as a PNG at ``path``, written atomically."""
+    atomic_write_png(path, profile_figure(profile))

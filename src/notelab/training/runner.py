@@ -4,22 +4,29 @@ a crash or out-of-memory ends the trial, not the sweep, and no trial inherits an
 from __future__ import annotations
 
 import contextlib
+import functools
 import multiprocessing
+import signal
 import sys
+import threading
 import time
+import traceback
 import types
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
-from notelab.training.trial import EXCEEDED_EXIT, TrialResult, TrialSpec, child_main
+from notelab._util.rounds import Rounds
+from notelab.training.trial import EXCEEDED_EXIT, TrialResult, TrialSpec, run_trial, time_rounds
 
 _CONTEXT = None
 
 
-def _context():
+def _context() -> Any:
     global _CONTEXT
     if _CONTEXT is None:
         _CONTEXT = multiprocessing.get_context("forkserver")
-        _CONTEXT.set_forkserver_preload(["torch", "notelab.training.trial"])
+        # torch._dynamo: the first optimizer a process builds imports it (2 s): once, in the server
+        _CONTEXT.set_forkserver_preload(["torch", "torch._dynamo", "notelab.training.trial"])
     return _CONTEXT
 
 
@@ -39,6 +46,22 @@ def _failed(spec: TrialSpec, exitcode: int | None, wall: float) -> TrialResult:
     )
 
 
+def _start_server() -> None:
+    """Start the fork server, if it is not running, with Ctrl-C ignored: it and every worker it
+    forks inherit that, so Ctrl-C reaches only this process, which ends the worker and reports
+    (the server would otherwise die with a traceback while it imports torch)."""
+    from multiprocessing import forkserver
+
+    if threading.current_thread() is not threading.main_thread():
+        forkserver.ensure_running()
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        forkserver.ensure_running()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 @contextlib.contextmanager
 def _bare_main() -> Iterator[None]:
     """Start workers without the parent's ``__main__``: multiprocessing would import it in every
@@ -51,29 +74,82 @@ def _bare_main() -> Iterator[None]:
         sys.modules["__main__"] = saved
 
 
-def run_in_worker(spec: TrialSpec, timeout: float = 3600.0) -> TrialResult:
-    """Run ``spec`` in a fresh worker process; ``wall_seconds`` includes starting it."""
+class WorkerFailed(RuntimeError):
+    """A worker process ended without a result, or its function raised."""
+
+    def __init__(self, message: str, exitcode: int | None = None) -> None:
+        super().__init__(message)
+        self.exitcode = exitcode
+
+
+def _serve(function: Callable[..., Any], args: tuple[Any, ...], connection: Any) -> None:
+    """Worker entry point: call ``function(*args)`` and send back its value (or its error).
+    Ctrl-C is the parent's to handle: it ends the worker."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        answer = ("value", function(*args))
+    except Exception as error:  # reported to the parent, which raises it
+        answer = ("error", f"{type(error).__name__}: {error}\n{traceback.format_exc()}")
+    with contextlib.suppress(OSError):  # the parent is gone (Ctrl-C): nobody to tell
+        connection.send(answer)
+    connection.close()
+
+
+def call_in_worker(function: Callable[..., Any], *args: Any, timeout: float = 3600.0) -> Any:
+    """``function(*args)`` in a fresh worker process (``function`` importable by name).
+
+    Raises
+    ------
+    WorkerFailed
+        The worker ended without a value (killed, out of memory, a crash; ``exitcode`` says
+        which) or ``function`` raised (its traceback is the message).
+    """
     context = _context()
-    start = time.perf_counter()
     receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(target=child_main, args=(spec, sender), daemon=True)
+    process = context.Process(target=_serve, args=(function, args, sender), daemon=True)
+    _start_server()
     with _bare_main():
         process.start()
     sender.close()
-    result = None
+    answer = None
     try:
         if receiver.poll(timeout):
-            result = receiver.recv()
+            answer = receiver.recv()
     except EOFError:
-        result = None
+        answer = None
+    except BaseException:  # Ctrl-C: the worker is not wanted any more
+        process.kill()
+        raise
     finally:
         process.join(5)
         if process.is_alive():
             process.kill()
             process.join()
         receiver.close()
-    wall = time.perf_counter() - start
-    if result is None:
-        return _failed(spec, process.exitcode, wall)
-    result.wall_seconds = wall
+    if answer is None:
+        raise WorkerFailed(
+            f"the worker ended without a result (exit code {process.exitcode})", process.exitcode
+        )
+    kind, value = answer
+    if kind == "error":
+        raise WorkerFailed(value)
+    return value
+
+
+def run_in_worker(spec: TrialSpec, timeout: float = 3600.0) -> TrialResult:
+    """Run ``spec`` in a fresh worker process; ``wall_seconds`` includes starting it."""
+    start = time.perf_counter()
+    try:
+        result: TrialResult = call_in_worker(run_trial, spec, timeout=timeout)
+    except WorkerFailed as failure:
+        return _failed(spec, failure.exitcode, time.perf_counter() - start)
+    result.wall_seconds = time.perf_counter() - start
     return result
+
+
+def time_rounds_in_worker(spec: TrialSpec, sizes: Sequence[int], **options: Any) -> Rounds[int]:
+    """:func:`notelab.training.trial.time_rounds` (same options) in a fresh worker process."""
+    rounds: Rounds[int] = call_in_worker(
+        functools.partial(time_rounds, **options), spec, list(sizes)
+    )
+    return rounds

@@ -1,8 +1,11 @@
-"""Epoch, batch and step arithmetic (note 6), with drop_last and gradient accumulation."""
+"""Epoch, batch and step arithmetic (note 6), with drop_last and gradient accumulation.
+
+Integer arithmetic throughout (no float division), so every count is exact at any size, also
+above 2**53 where floats skip integers.
+"""
 
 from __future__ import annotations
 
-import math
 import numbers
 from dataclasses import asdict, dataclass
 
@@ -28,7 +31,7 @@ class Schedule:
     batches_per_epoch: int
     last_batch_size: int
     samples_per_epoch: int
-    steps_per_epoch: float
+    steps_per_epoch: int | float  # exact int; a float mean only when epochs differ ("carry")
     total_batches: int
     total_steps: int
     samples_seen: int
@@ -45,6 +48,11 @@ def positive_int(name: str, value: object) -> int:
     return int(value)
 
 
+def _ceil_div(a: int, b: int) -> int:
+    """``ceil(a / b)`` for integers, exactly."""
+    return -(-a // b)
+
+
 def steps_per_epoch(samples: int, batch_size: int, drop_last: bool = False) -> int:
     """Batches in one epoch: ceil(N / B), or floor(N / B) with ``drop_last``.
 
@@ -55,7 +63,7 @@ def steps_per_epoch(samples: int, batch_size: int, drop_last: bool = False) -> i
     """
     samples = positive_int("samples", samples)
     batch_size = positive_int("batch_size", batch_size)
-    return samples // batch_size if drop_last else math.ceil(samples / batch_size)
+    return samples // batch_size if drop_last else _ceil_div(samples, batch_size)
 
 
 def last_batch_size(samples: int, batch_size: int, drop_last: bool = False) -> int:
@@ -72,9 +80,14 @@ def optimizer_steps(batches_per_epoch: int, epochs: int, accumulate: int, mode: 
         raise InputError(f"accumulation mode from {', '.join(ACCUMULATION_MODES)}", repr(mode))
     if mode == "carry":
         return (batches_per_epoch * epochs) // accumulate
-    per_epoch = batches_per_epoch / accumulate
-    rounded = math.ceil(per_epoch) if mode == "flush" else math.floor(per_epoch)
-    return rounded * epochs
+    if mode == "flush":
+        return _ceil_div(batches_per_epoch, accumulate) * epochs
+    return batches_per_epoch // accumulate * epochs
+
+
+def _per_epoch(total: int, epochs: int) -> int | float:
+    """``total / epochs``: an exact int when every epoch has as many, else the mean."""
+    return total // epochs if total % epochs == 0 else total / epochs
 
 
 def schedule(
@@ -114,7 +127,7 @@ def schedule(
         batches_per_epoch=batches,
         last_batch_size=last,
         samples_per_epoch=per_epoch_samples,
-        steps_per_epoch=total_steps / epochs,
+        steps_per_epoch=_per_epoch(total_steps, epochs),
         total_batches=batches * epochs,
         total_steps=total_steps,
         samples_seen=per_epoch_samples * epochs,

@@ -1,4 +1,5 @@
-"""Memory sizes as people write them: 8GiB, 512MB, 2G, 1.5 GiB, 1048576."""
+"""Memory sizes as people write them (8GiB, 512MB, 2G, 1.5 GiB, 1048576), and sizes and
+durations as people read them."""
 
 from __future__ import annotations
 
@@ -52,3 +53,17 @@ def format_size(value: float) -> str:
     if value >= 1024**3:
         return f"{value / 1024**3:.3g} GiB"
     return f"{value / 1024**2:.3g} MiB"
+
+
+def format_hms(seconds: float | None) -> str:
+    """Seconds as ``h:mm:ss`` (``-`` for none).
+
+    Examples
+    --------
+    >>> format_hms(6300), format_hms(59.6), format_hms(None)
+    ('1:45:00', '0:01:00', '-')
+    """
+    if seconds is None:
+        return "-"
+    whole = round(seconds)
+    return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"

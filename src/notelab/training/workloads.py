@@ -20,8 +20,7 @@ from torch import nn
 from torch.utils.data import Dataset, TensorDataset
 
 from notelab._util import InputError
-
-BUILT_IN = ("mlp", "cnn", "transformer")
+from notelab.training.options import BUILT_IN
 
 
 @dataclass
@@ -29,7 +28,7 @@ class Workload:
     """What one training step needs."""
 
     model: nn.Module
-    dataset: Dataset
+    dataset: Dataset[Any]
     loss_fn: Callable[[Any, Any], torch.Tensor]
     optimizer: torch.optim.Optimizer
 
@@ -55,10 +54,11 @@ class TextEncoder(nn.Module):
 
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:
         hidden = self.encoder(self.embed(tokens) + self.position[:, : tokens.shape[1]])
-        return self.head(hidden.mean(dim=1))
+        logits: torch.Tensor = self.head(hidden.mean(dim=1))
+        return logits
 
 
-def _mlp(samples: int, generator: torch.Generator):
+def _mlp(samples: int, generator: torch.Generator) -> tuple[nn.Module, TensorDataset]:
     model = nn.Sequential(
         nn.Linear(64, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, 10)
     )
@@ -69,7 +69,7 @@ def _mlp(samples: int, generator: torch.Generator):
     return model, data
 
 
-def _cnn(samples: int, generator: torch.Generator):
+def _cnn(samples: int, generator: torch.Generator) -> tuple[nn.Module, TensorDataset]:
     model = nn.Sequential(
         nn.Conv2d(3, 16, 3, padding=1),
         nn.ReLU(),
@@ -87,7 +87,7 @@ def _cnn(samples: int, generator: torch.Generator):
     return model, data
 
 
-def _transformer(samples: int, generator: torch.Generator):
+def _transformer(samples: int, generator: torch.Generator) -> tuple[nn.Module, TensorDataset]:
     data = TensorDataset(
         torch.randint(0, 8000, (samples, 64), generator=generator),
         torch.randint(0, 4, (samples,), generator=generator),
@@ -131,7 +131,7 @@ def load_factory(spec: str) -> Callable[..., Any]:
             f"{type(error).__name__}: {error}",
             "check the module path and PYTHONPATH",
         ) from None
-    factory = getattr(module, attribute, None)
+    factory: object = getattr(module, attribute, None)
     if not callable(factory):
         raise InputError(
             f"a callable {attribute!r} in {module_name}",
