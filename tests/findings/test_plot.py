@@ -31,3 +31,12 @@ def test_one_palette_and_bands():
     band(axes, [0, 1], [0, 0.5], [1, 1.5], label="interval")
     assert line.get_color() == PALETTE[0]
     assert len(axes.collections) == 1
+
+
+def test_a_short_log_axis_still_has_labelled_ticks():
+    _, axes = new_axes()
+    axes.plot([16, 32, 64, 128, 256], [0.11, 0.077, 0.055, 0.036, 0.027])
+    log_log(axes, xlabel="k", ylabel="error", title="t")
+    axes.figure.canvas.draw()
+    assert {"20", "50", "100", "200"} <= {t.get_text() for t in axes.get_xticklabels()}
+    assert {"0.05", "0.1"} <= {t.get_text() for t in axes.get_yticklabels()}

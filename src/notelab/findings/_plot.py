@@ -47,14 +47,21 @@ def tick_label(value: float, _position: object = None) -> str:
 
 
 def finish(figure: MplFigure) -> MplFigure:
-    """Plain numbers on every log axis of ``figure`` (major ticks labelled, minor ones not)."""
-    from matplotlib.ticker import FuncFormatter, NullFormatter
+    """Plain numbers on every log axis of ``figure``: powers of ten, and 2 and 5 times them
+    where the axis spans under two decades (so a short axis still has labelled ticks)."""
+    import math
+
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     for axes in figure.axes:
-        for axis in (axes.xaxis, axes.yaxis):
-            if axis.get_scale() == "log":
-                axis.set_major_formatter(FuncFormatter(tick_label))
-                axis.set_minor_formatter(NullFormatter())
+        for axis, limits in ((axes.xaxis, axes.get_xlim()), (axes.yaxis, axes.get_ylim())):
+            if axis.get_scale() != "log":
+                continue
+            low, high = sorted(limits)
+            short = low > 0 and math.log10(high / low) < 2
+            axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0) if short else (1.0,)))
+            axis.set_major_formatter(FuncFormatter(tick_label))
+            axis.set_minor_formatter(NullFormatter())
     return figure
 
 

@@ -16,7 +16,8 @@ import jinja2
 from notelab._util import atomic_write_png, atomic_write_text
 from notelab.findings import numbers
 from notelab.findings._plot import finish
-from notelab.findings.model import Finding
+from notelab.findings.model import Finding, Table
+from notelab.findings.stats import Estimate
 from notelab.report.results import claim_id, results_document, verdict_counts
 
 DPI = 110
@@ -42,15 +43,49 @@ def _write_figures(finding: Finding, out: Path) -> list[FigureFile]:
     return files
 
 
+UNITLESS = ("", "ratio", "proportion", "exponent")
+
+
+def measured(estimate: Estimate) -> str:
+    """An estimate for the page: ``0.58 (95% interval 0.52 to 0.63, median of 5 rounds)``,
+    seconds as durations, other units after each number."""
+
+    def show(value: float) -> str:
+        if estimate.unit == "s":
+            return numbers.duration(value)
+        unit = "" if estimate.unit in UNITLESS else f" {estimate.unit}"
+        return numbers.sig(value) + unit
+
+    if estimate.low == estimate.high:
+        return f"{show(estimate.value)} ({estimate.method})"
+    return (
+        f"{show(estimate.value)} (95% interval {show(estimate.low)} to {show(estimate.high)}, "
+        f"{estimate.method})"
+    )
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+def numeric_columns(table: Table) -> list[bool]:
+    """Per column, whether every value in it is a number (right-aligned, header too)."""
+    return [
+        bool(table.rows) and all(_is_number(row[i]) for row in table.rows)
+        for i in range(len(table.columns))
+    ]
+
+
 def _template() -> jinja2.Template:
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
-    env.filters |= {"cell": numbers.cell, "header": numbers.header, "duration": numbers.duration}
+    env.filters |= {
+        "cell": numbers.cell,
+        "header": numbers.header,
+        "duration": numbers.duration,
+        "measured": measured,
+    }
     env.tests["number"] = _is_number
-    env.globals |= {"claim_id": claim_id, "symbols": SYMBOLS}
+    env.globals |= {"claim_id": claim_id, "symbols": SYMBOLS, "numeric_columns": numeric_columns}
     text = resources.files("notelab.report").joinpath("templates/report.html").read_text("utf-8")
     return env.from_string(text)
 
