@@ -211,7 +211,7 @@ def _grid_figure() -> Figure:
     index = {name: i for i, name in enumerate(CLASSES)}
     table = ascii_table()
     grid = np.array([index[r.char_class] for r in table]).reshape(8, 16)
-    colours = PALETTE[: len(CLASSES)]
+    colours = (*PALETTE[: len(CLASSES) - 1], PALETTE[-1])  # punctuation in grey, not sky blue
     axes.imshow(grid, cmap=ListedColormap(colours), vmin=0, vmax=len(CLASSES) - 1, alpha=0.45)
     for r in table:
         label = r.name if len(r.name) == 1 else r.name[:3]
