@@ -110,7 +110,7 @@ def check_same_loss(model, batch, generator) -> float:
 
 
 def bench(config: ModelConfig, label: str, rounds: int, lengths, batch_size, device) -> list:
-    vocab, batches = _batches(lengths, batch_size, 6, device)
+    vocab, batches = _batches(lengths, batch_size, 4, device)
     config = ModelConfig(**{**config.as_dict(), "vocabulary": len(vocab)})
     generator = torch.Generator().manual_seed(0)
     model = seeded_model(config, 0).to(device)
@@ -144,7 +144,7 @@ def bench(config: ModelConfig, label: str, rounds: int, lengths, batch_size, dev
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="smaller models, 3 rounds")
     args = parser.parse_args()
     device = torch.device(bench_device())

@@ -111,6 +111,8 @@ def test_show_unseen_token_and_missing_model(model, tmp_path):
     assert mapped.code == 0, mapped.stderr
     missing = run_cli("seq", "eval", str(tmp_path / "none.pt"))
     assert missing.code == 2 and "a model file" in missing.stderr
+    clobber = run_cli("seq", "eval", str(path), "--plot", str(path))
+    assert clobber.code == 2 and "not an input" in clobber.stderr
 
 
 def test_help_has_examples():

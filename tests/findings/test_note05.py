@@ -93,7 +93,7 @@ def test_compound_claim_takes_the_smaller_effect():
 def test_scheduled_claim(fr, verdict):
     claim = note5._scheduled_claim(_runs(schedule_fr=fr))
     assert claim.verdict.value == verdict
-    assert "on reverse, where it fared worst" in claim.evidence
+    assert "On reverse, where it fared worst" in claim.evidence
 
 
 def test_tiny_run_builds_the_finding(monkeypatch):

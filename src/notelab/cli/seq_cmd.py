@@ -264,7 +264,10 @@ def seq_eval(
       notelab seq eval mine.pt --data test.tsv --json
     """
     from notelab.nn.seq.evaluation import eval_run
+    from notelab.nn.seq.options import check_output
 
+    if plot:
+        check_output(plot, [model, data])
     report = eval_run(
         model, unknown=unknown, task=task, data=data, tokens=tokens, examples=examples, seed=seed
     )

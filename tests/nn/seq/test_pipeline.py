@@ -76,3 +76,12 @@ def test_options_are_checked():
         TrainOptions(task="copy", epochs=0)
     with pytest.raises(InputError, match="attention with the seq2seq"):
         train_run(TrainOptions(task="copy", model="lm", attention=True, **SMALL))
+
+
+def test_outputs_never_overwrite_inputs(tmp_path):
+    tsv = tmp_path / "pairs.tsv"
+    tsv.write_text("ab\tba\n")
+    with pytest.raises(InputError, match="not an input"):
+        TrainOptions(data=str(tsv), save=str(tsv))
+    with pytest.raises(InputError, match="a directory"):
+        TrainOptions(task="copy", save=str(tmp_path))

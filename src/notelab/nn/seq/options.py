@@ -4,6 +4,7 @@ importing torch, so bad input is refused at once."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -69,6 +70,8 @@ class TrainOptions:
                     f"--{name} as one of {', '.join(allowed)}", repr(getattr(self, name))
                 )
         self.schedule_for(steps=100)  # an unknown schedule or a k out of range fails here
+        if self.save is not None:
+            check_output(self.save, [self.data])
 
     def schedule_for(self, steps: int) -> Schedule:
         """The feeding schedule of a run of ``steps`` optimizer steps."""
@@ -127,3 +130,19 @@ def load_data(options: TrainOptions) -> tuple[list[Pair], list[Pair], dict[str, 
             "lower --examples or raise --max-length",
         )
     return pairs[: options.examples], pairs[options.examples :], data
+
+
+def check_output(path: str | Path, inputs: list[str | Path | None]) -> None:
+    """Refuse an output that is a directory or one of the inputs (inputs are never modified)."""
+    target = Path(path)
+    if target.is_dir():
+        raise InputError("an output file", f"{str(target)!r} (a directory)", "name a file")
+    for source in inputs:
+        if (
+            source is not None
+            and Path(source).exists()
+            and Path(source).resolve() == target.resolve()
+        ):
+            raise InputError(
+                "an output that is not an input", f"{str(target)!r}", "write elsewhere"
+            )
