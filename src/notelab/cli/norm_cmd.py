@@ -16,6 +16,7 @@ import click
 from rich.table import Table
 
 from notelab._util import InputError, atomic_write_png
+from notelab._util.device import DEVICES
 from notelab.cli._common import emit_json, json_option, progress_bar, stdout_console
 
 NORM_NAMES = ("batch", "layer", "group", "none")
@@ -322,7 +323,7 @@ def _with_progress(run: Callable[[Callable[[int, int, str], None]], Any], *, dis
 )
 @click.option(
     "--device",
-    type=click.Choice(["auto", "cpu", "cuda"]),
+    type=click.Choice(DEVICES),
     default="auto",
     show_default=True,
     help="auto: CUDA when PyTorch sees a GPU, else the CPU.",
@@ -337,19 +338,19 @@ def _with_progress(run: Callable[[Callable[[int, int, str], None]], Any], *, dis
 @click.option("--plot", type=click.Path(path_type=Path), help="Metric and gap figure (PNG).")
 @json_option
 def norm_compare(
-    workload,
-    model_spec,
-    batch_sizes,
-    norms,
-    epochs,
-    seeds,
-    groups,
-    held_out,
-    samples,
-    device,
-    threads,
-    plot,
-    as_json,
+    workload: str | None,
+    model_spec: str | None,
+    batch_sizes: str,
+    norms: str,
+    epochs: int,
+    seeds: int,
+    groups: int,
+    held_out: float,
+    samples: int,
+    device: str,
+    threads: int,
+    plot: Path | None,
+    as_json: bool,
 ) -> None:
     """Which normalisation for this model at this batch size?
 
@@ -385,7 +386,8 @@ def norm_compare(
         threads=threads,
     )
     check_spec(spec)  # before torch loads
-    from notelab.nn.norm.compare import compare_norms, resolve_device
+    from notelab._util.device import resolve_device
+    from notelab.nn.norm.compare import compare_norms
 
     spec = replace(spec, device=resolve_device(device))
     result = _with_progress(

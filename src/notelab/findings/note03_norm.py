@@ -7,13 +7,13 @@ torch thread, seeded; the finding's ``seed`` picks a disjoint set of training se
 
 from __future__ import annotations
 
-import contextlib
 import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from notelab.findings._plot import PALETTE, finish, new_axes
+from notelab.findings._threads import one_thread
 from notelab.findings.model import Claim, Figure, Finding, Table
 from notelab.findings.stats import Estimate, at_least, at_most
 
@@ -65,18 +65,6 @@ SPEED_HOLDS, SPEED_PARTLY = at_least(1.5), at_least(1.0)
 DIVERGED_LOSS = 10.0  # a run whose loss is not finite counts as this
 
 
-@contextlib.contextmanager
-def _one_thread() -> Iterator[None]:
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
 def _digits(seed: int, dtype: Any = None) -> tuple[Any, Any, Any, Any]:
     """Digits' 64 pixels as rows (train, held-out halves, shuffled by ``seed``) and labels."""
     import torch
@@ -107,7 +95,11 @@ def _degenerate(kind: str, constant: float, dtype: Any) -> tuple[Any, Any]:
     from notelab.nn.norm.example import VALUES
 
     x = torch.tensor(VALUES, dtype=dtype)
-    where = {"batch": (slice(None), 3), "layer": (0, slice(None)), "rms": (0, slice(None))}
+    where: dict[str, tuple[Any, Any]] = {
+        "batch": (slice(None), 3),
+        "layer": (0, slice(None)),
+        "rms": (0, slice(None)),
+    }
     index = where.get(kind, (0, slice(0, 2)))  # group: sample 0's first group of 2 features
     x[index] = constant
     return x, index
@@ -153,7 +145,7 @@ def measure_eps() -> list[dict[str, Any]]:
 def _eps_fixed(row: dict[str, Any]) -> bool:
     """eps=0 gave NaN/inf or rounding noise blown up to order 1; eps gave a finite ~0."""
     broken = row["eps0_nonfinite"] > 0 or row["eps0_largest"] >= 0.5
-    return broken and row["guarded_finite"] and row["guarded_largest"] < 0.01
+    return bool(broken and row["guarded_finite"] and row["guarded_largest"] < 0.01)
 
 
 def example_claim(example: dict[str, Any]) -> Claim:
@@ -203,7 +195,8 @@ def measure_batch_sizes(scale: str, seed: int) -> dict[str, Any]:
     """Held-out accuracy of the digits CNN with each normalisation at each batch size."""
     from dataclasses import asdict
 
-    from notelab.nn.norm.compare import CompareSpec, compare_norms
+    from notelab.nn.norm.compare import compare_norms
+    from notelab.nn.norm.spec import CompareSpec
     from notelab.nn.norm.workloads import digits_data
 
     cfg = SCALES[scale]
@@ -623,18 +616,25 @@ def _loss(rows: list[dict[str, Any]], lr: float, normalised: bool) -> dict[str, 
     return Estimate.mean_interval(losses).as_dict()
 
 
+def _with_intervals(
+    axes: Any, x: list[float], estimates: list[dict[str, Any]], **style: Any
+) -> None:
+    """Points joined by lines, each with its 95% interval as an error bar."""
+    values = [e["value"] for e in estimates]
+    spread = [
+        [v - e["low"] for v, e in zip(values, estimates, strict=True)],
+        [e["high"] - v for v, e in zip(values, estimates, strict=True)],
+    ]
+    axes.errorbar(x, values, yerr=spread, marker="o", capsize=3, **style)
+
+
 def _accuracy_figure(rows: list[dict[str, Any]]) -> Figure:
     figure, axes = new_axes()
     for colour, norm in zip(PALETTE, NORMS, strict=False):
         mine = [r for r in rows if r["norm"] == norm]
         sizes = [r["batch_size"] for r in mine]
-        values = [r["metric"]["value"] for r in mine]
-        errors = [
-            [v - r["metric"]["low"] for v, r in zip(values, mine, strict=True)],
-            [r["metric"]["high"] - v for v, r in zip(values, mine, strict=True)],
-        ]
-        axes.errorbar(
-            sizes, values, yerr=errors, marker="o", capsize=3, color=colour, label=f"{norm} norm"
+        _with_intervals(
+            axes, sizes, [r["metric"] for r in mine], color=colour, label=f"{norm} norm"
         )
     axes.set(
         xscale="log",
@@ -654,19 +654,9 @@ def _accuracy_figure(rows: list[dict[str, Any]]) -> Figure:
 def _modes_figure(rows: list[dict[str, Any]]) -> Figure:
     figure, axes = new_axes()
     sizes = [r["batch_size"] for r in rows]
-    values = [r["gap"]["value"] for r in rows]
-    axes.errorbar(
-        sizes,
-        values,
-        yerr=[
-            [v - r["gap"]["low"] for v, r in zip(values, rows, strict=True)],
-            [r["gap"]["high"] - v for v, r in zip(values, rows, strict=True)],
-        ],
-        marker="o",
-        capsize=3,
-        label="batch norm",
-    )
-    axes.plot(sizes, [max(r["layer_gap"], 1e-18) for r in rows], "s--", label="layer norm (0)")
+    layer = max(r["layer_gap"] for r in rows)
+    _with_intervals(axes, sizes, [r["gap"] for r in rows], label="batch norm")
+    axes.plot([], [], " ", label=f"layer norm: {layer:g} at every batch size")
     axes.set(
         xscale="log",
         yscale="log",
@@ -688,15 +678,7 @@ def _lr_figure(rows: list[dict[str, Any]]) -> Figure:
     figure, axes = new_axes()
     lrs = sorted({r["lr"] for r in rows})
     for normalised, label in ((True, "with batch norm"), (False, "without normalisation")):
-        est = [_loss(rows, lr, normalised) for lr in lrs]
-        axes.errorbar(
-            lrs,
-            [e["value"] for e in est],
-            yerr=[[e["value"] - e["low"] for e in est], [e["high"] - e["value"] for e in est]],
-            marker="o",
-            capsize=3,
-            label=label,
-        )
+        _with_intervals(axes, lrs, [_loss(rows, lr, normalised) for lr in lrs], label=label)
     axes.set(
         xscale="log",
         xlabel="learning rate",
@@ -724,8 +706,10 @@ def measure(scale: str = "quick", seed: int = 0) -> dict[str, Any]:
         "alone": lambda: measure_alone(seed),
         "learning_rates": lambda: measure_learning_rates(scale, seed),
     }
-    data: dict[str, Any] = {"seconds": {}}
-    with _one_thread():
+    import torch  # imported before one_thread(), which limits the libraries already loaded
+
+    data: dict[str, Any] = {"seconds": {}, "torch_threads": 1, "torch": torch.__version__}
+    with one_thread():
         for name, part in parts.items():
             start = time.perf_counter()
             data[name] = part()

@@ -16,6 +16,7 @@ Examples
 """
 
 import importlib
+from typing import Any
 
 _LAZY = {
     "BatchNorm": "notelab.nn.norm.batch",
@@ -34,7 +35,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     if name in _LAZY:
         return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'notelab.nn.norm' has no attribute {name!r}")

@@ -106,14 +106,14 @@ class Comparison:
         return asdict(self)
 
 
-def _split(dataset: Dataset, share: float, seed: int) -> tuple[Subset, Subset]:
+def _split(dataset: Dataset[Any], share: float, seed: int) -> tuple[Subset[Any], Subset[Any]]:
     size = len(dataset)  # type: ignore[arg-type]
     order = torch.randperm(size, generator=torch.Generator().manual_seed(seed)).tolist()
     cut = size - max(1, round(size * share))
     return Subset(dataset, order[:cut]), Subset(dataset, order[cut:])
 
 
-def _metric_kind(model: nn.Module, held_out: Subset, device: str) -> str:
+def _metric_kind(model: nn.Module, held_out: Subset[Any], device: str) -> str:
     inputs, target = next(batches(held_out, 2))
     with torch.no_grad():
         output = model.eval()(inputs.to(device))
@@ -177,7 +177,7 @@ def _train(
 
 def train_one(
     workload: Workload,
-    splits: tuple[Subset, Subset],
+    splits: tuple[Subset[Any], Subset[Any]],
     norm: str,
     batch_size: int,
     seed: int,
@@ -275,7 +275,8 @@ def _compare(
     clock: Callable[[], float],
 ) -> Comparison:
     seeds = range(spec.first_seed, spec.first_seed + spec.seeds)
-    total, runs = len(seeds) * len(spec.norms) * len(spec.batch_sizes), []
+    total = len(seeds) * len(spec.norms) * len(spec.batch_sizes)
+    runs: list[Run] = []
     result = None
     try:
         for seed in seeds:
@@ -303,7 +304,13 @@ def _compare(
     return result
 
 
-def _comparison(workload, model, spec, built: Workload, splits) -> Comparison:
+def _comparison(
+    workload: str | None,
+    model: str | None,
+    spec: CompareSpec,
+    built: Workload,
+    splits: tuple[Subset[Any], Subset[Any]],
+) -> Comparison:
     slots = find_slots(built.model)
     swap_norms(copy.deepcopy(built.model), spec.norms[0], groups=spec.groups)  # fails early
     metric = _metric_kind(built.model.to(spec.device), splits[1], spec.device)
@@ -348,15 +355,3 @@ def best_per_batch(result: Comparison) -> list[Best]:
         ]
         answers.append(Best(batch, top.norm, top.metric.value, tied))
     return answers
-
-
-def resolve_device(name: str) -> str:
-    """``auto``: ``cuda`` when PyTorch sees a GPU, else ``cpu``; ``cuda`` without one is an
-    :class:`~notelab._util.InputError`."""
-    if name == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if name == "cuda" and not torch.cuda.is_available():
-        raise InputError(
-            "a CUDA GPU for --device cuda", "none visible to PyTorch", "use --device cpu or auto"
-        )
-    return name

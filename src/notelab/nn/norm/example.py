@@ -60,7 +60,8 @@ class NoteExample:
 
     def as_dict(self) -> dict[str, Any]:
         """Plain values for JSON (NaN as the string ``"nan"``)."""
-        return _plain(asdict(self))
+        plain: dict[str, Any] = _plain(asdict(self))
+        return plain
 
 
 def _plain(value: Any) -> Any:
@@ -91,8 +92,9 @@ def _normalise(x: Any, kind: str, eps: float) -> Normalised:
         ours = layer_norm(x, x.shape[1], eps=eps)
         theirs = torch.nn.functional.layer_norm(x, (x.shape[1],), eps=eps)
         over, labels = "each sample over its features", list(SAMPLES)
-    both = theirs is not None and torch.isfinite(ours).all() and torch.isfinite(theirs).all()
-    difference = float((ours - theirs).abs().max()) if both else math.nan
+    difference = math.nan
+    if theirs is not None and torch.isfinite(ours).all() and torch.isfinite(theirs).all():
+        difference = float((ours - theirs).abs().max())
     return Normalised(over, labels, mean.tolist(), var.tolist(), ours.tolist(), difference)
 
 

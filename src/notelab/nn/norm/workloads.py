@@ -13,6 +13,7 @@ by the same loader.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import torch
 from torch import nn
@@ -24,6 +25,8 @@ from notelab.nn.norm.layer import LayerNorm
 from notelab.training.workloads import Workload, check_workload, from_factory
 
 BUILT_IN = ("digits-cnn", "sequences")
+# what a factory returns: (model, dataset, loss_fn, optimizer or params -> optimizer)
+Factory = tuple[nn.Module, TensorDataset, Callable[..., torch.Tensor], Callable[..., Any]]
 SYMBOLS, MAX_LENGTH, MIN_LENGTH = 4, 32, 4
 
 
@@ -103,7 +106,7 @@ def sequence_data(samples: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tens
     return torch.cat([noisy, mask[..., None]], dim=2), counts.argmax(1)
 
 
-def digits_cnn(samples: int = 0):
+def digits_cnn(samples: int = 0) -> Factory:
     """The ``digits-cnn`` factory: ``samples`` of the 1,797 digits drawn at random (all of them
     for 0 or more than there are), Adam."""
     images, labels = digits_data()
@@ -119,7 +122,7 @@ def digits_cnn(samples: int = 0):
     )
 
 
-def sequences(samples: int = 2000):
+def sequences(samples: int = 2000) -> Factory:
     """The ``sequences`` factory: ``samples`` padded sequences, Adam."""
     inputs, labels = sequence_data(samples, seed=torch.initial_seed())
     return (
@@ -130,7 +133,7 @@ def sequences(samples: int = 2000):
     )
 
 
-_FACTORIES: dict[str, Callable[..., tuple]] = {"digits-cnn": digits_cnn, "sequences": sequences}
+_FACTORIES: dict[str, Callable[..., Factory]] = {"digits-cnn": digits_cnn, "sequences": sequences}
 
 
 def load_workload(
