@@ -335,6 +335,11 @@ def _schedule_deltas(runs: list[Run], task: str, metric: str) -> list[float]:
     ]
 
 
+def _points(differences: list[float]) -> str:
+    """The mean of accuracy differences in percentage points, ``+1.2`` (never ``-0.0``)."""
+    return f"{100 * float(np.mean(differences)) + 0.0:+.1f}"
+
+
 def _scheduled_claim(runs: list[Run]) -> Claim:
     tasks = _tasks(runs, DECAYS[0])
     gains = {t: _schedule_deltas(runs, t, "free_running_accuracy") for t in tasks}
@@ -348,8 +353,7 @@ def _scheduled_claim(runs: list[Run]) -> Claim:
         for a, b in _pairs(runs, worst, "teacher", "free")
     ]
     per_task = "; ".join(
-        f"{t}: gap {100 * np.mean(gaps[t]):+.1f} points, free-running accuracy "
-        f"{100 * np.mean(gains[t]):+.1f} points"
+        f"{t}: gap {_points(gaps[t])} points, free-running accuracy {_points(gains[t])} points"
         for t in tasks
     )
     return Claim.judged(
@@ -361,7 +365,7 @@ def _scheduled_claim(runs: list[Run]) -> Claim:
         evidence=f"Scheduled sampling against teacher forcing, mean of {len(DECAYS)} schedules "
         f"x {REPLICAS} replicas: {per_task}. On {worst}, where it fared worst, the change in "
         f"free-running accuracy was {estimate.text()}; training free running changed it by "
-        f"{100 * np.mean(free):+.1f} points.",
+        f"{_points(free)} points.",
     )
 
 

@@ -37,7 +37,7 @@ class DecoderState:
     memory_mask: torch.Tensor | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ModelConfig:
     """Everything needed to rebuild a model (saved with its weights).
 

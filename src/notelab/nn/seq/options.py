@@ -19,7 +19,7 @@ PER = ("token", "sequence")
 OWN = ("argmax", "sample")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TrainOptions:
     """Everything ``notelab seq train`` takes (see its ``--help``)."""
 
