@@ -520,7 +520,7 @@ def _tables(m: dict[str, Any]) -> list[Table]:
             r["norm"],
             r["dtype"],
             r["constant"],
-            f"{r['eps0_nonfinite']} of the unit NaN",
+            r["eps0_nonfinite"],
             f"{r['eps0_largest']:.3g}",
             f"{r['guarded_largest']:.3g}",
         ]
@@ -633,9 +633,10 @@ def _accuracy_figure(rows: list[dict[str, Any]]) -> Figure:
     for colour, norm in zip(PALETTE, NORMS, strict=False):
         mine = [r for r in rows if r["norm"] == norm]
         sizes = [r["batch_size"] for r in mine]
-        _with_intervals(
-            axes, sizes, [r["metric"] for r in mine], color=colour, label=f"{norm} norm"
-        )
+        label = "no normalisation" if norm == "none" else f"{norm} norm"
+        _with_intervals(axes, sizes, [r["metric"] for r in mine], color=colour, label=label)
+    low, high = axes.get_ylim()
+    axes.set_ylim(max(0.0, low), min(1.01, high))  # accuracy: intervals drawn within [0, 1]
     axes.set(
         xscale="log",
         xlabel="batch size",
@@ -679,6 +680,7 @@ def _lr_figure(rows: list[dict[str, Any]]) -> Figure:
     lrs = sorted({r["lr"] for r in rows})
     for normalised, label in ((True, "with batch norm"), (False, "without normalisation")):
         _with_intervals(axes, lrs, [_loss(rows, lr, normalised) for lr in lrs], label=label)
+    axes.set_ylim(bottom=max(0.0, axes.get_ylim()[0]))  # a loss is not negative
     axes.set(
         xscale="log",
         xlabel="learning rate",

@@ -31,8 +31,9 @@ def comparison_figure(result: Comparison) -> Figure:
     for norm in dict.fromkeys(r.norm for r in result.rows):
         rows = [r for r in result.rows if r.norm == norm]
         sizes = [r.batch_size for r in rows]
-        _errorbars(left, sizes, [r.metric for r in rows], f"{norm} norm")
-        _errorbars(right, sizes, [r.gap for r in rows], f"{norm} norm")
+        label = "no normalisation" if norm == "none" else f"{norm} norm"
+        _errorbars(left, sizes, [r.metric for r in rows], label)
+        _errorbars(right, sizes, [r.gap for r in rows], label)
     metric = f"held-out {result.metric}"
     left.set(xscale="log", xlabel="batch size", ylabel=metric, title=result.workload)
     right.set(
