@@ -226,6 +226,12 @@ def _accuracy(runs: list[dict[str, Any]], norm: str, batch: int) -> dict[int, fl
     }
 
 
+def _direction(estimate: Estimate) -> str:
+    """Whether the interval puts batch norm's extra loss above 0 (the paper's direction)."""
+    side = (estimate.low > 0) - (estimate.high < 0)
+    return {1: "the paper's direction", 0: "no clear direction", -1: "against the paper"}[side]
+
+
 def batch_size_claim(data: dict[str, Any]) -> Claim:
     runs = data["runs"]
     small = {n: _accuracy(runs, n, BATCH_SMALL) for n in ("batch", "group")}
@@ -254,7 +260,7 @@ def batch_size_claim(data: dict[str, Any]) -> Claim:
         f"{data['held_out_size']}), batch norm's held-out accuracy went from "
         f"{mean['b8']:.3f} at batch {BATCH_REFERENCE} to {mean['b2']:.3f} at batch "
         f"{BATCH_SMALL}, group norm's from {mean['g8']:.3f} to {mean['g2']:.3f}: batch norm "
-        f"lost {estimate.text()} more accuracy, the paper's direction.",
+        f"lost {estimate.text()} more accuracy: {_direction(estimate)}.",
     )
 
 
@@ -309,9 +315,9 @@ def modes_claim(rows: list[dict[str, Any]], data: dict[str, Any]) -> Claim:
         f"statistics) and eval mode (running statistics) differed by {estimate.text()} standard "
         f"deviations (RMS) at batch {MODES_BATCH}, {first['gap']['value']:.2f} at batch "
         f"{first['batch_size']} and {last['gap']['value']:.3f} at {last['batch_size']}; layer "
-        f"norm's outputs differed by at most {max(r['layer_gap'] for r in rows):.1g}; the "
-        f"digits CNN trained at batch {BATCH_SMALL} was "
-        f"{-model_gap[0]['gap']['value']:.3f} less accurate in training mode than in eval mode.",
+        f"norm's largest difference was {max(r['layer_gap'] for r in rows):.1g}; for the "
+        f"digits CNN trained at batch {BATCH_SMALL}, held-out accuracy in training mode minus "
+        f"eval mode was {model_gap[0]['gap']['value']:+.3f}.",
     )
 
 
@@ -377,9 +383,9 @@ def padding_claim(data: dict[str, Any]) -> Claim:
         evidence=f"In batches of 16 padded sequences ({data['padding']:.0%} padding), batch "
         f"norm counting the padding moved the real steps' outputs by {estimate.text()} standard "
         f"deviations from batch norm with the mask, and doubling the padding moved them "
-        f"another {data['extra_padding_shift']:.2f}; with the mask (at most "
-        f"{data['masked_extra_padding']:.1g}) and with layer norm (at most "
-        f"{data['layer_extra_padding']:.1g}) padding changed nothing; per-step statistics, as "
+        f"another {data['extra_padding_shift']:.2f}; with the mask and with layer norm, doubling "
+        f"the padding moved them by at most {data['masked_extra_padding']:.1g} and "
+        f"{data['layer_extra_padding']:.1g}; per-step statistics, as "
         f"a recurrent net needs, would rest on fewer than 2 sequences at "
         f"{data['thin_steps']:.0%} of the steps.",
     )
@@ -421,7 +427,7 @@ def alone_claim(rows: list[dict[str, Any]]) -> Claim:
         holds=ALONE_HOLDS,
         partly=ALONE_PARTLY,
         evidence=f"One digit's layer-norm output alone and inside {tries} batches of "
-        f"{rows[0]['batch_size']} to {rows[-1]['batch_size']} digits differed by at most "
+        f"{rows[0]['batch_size']} to {rows[-1]['batch_size']} digits: largest difference "
         f"{worst:.2g}; its batch-norm output moved by up to "
         f"{max(r['batch_spread'] for r in rows):.2f} with the company it kept.",
     )
