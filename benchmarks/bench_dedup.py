@@ -13,7 +13,7 @@ from benchmarks._corpus import real_texts, with_edited_copies
 from benchmarks._reference import all_pairs_above
 from benchmarks._timing import print_table
 from notelab.similarity import DEFAULT_WEIGHTS, Deduplicator, shingles
-from notelab.similarity.lsh import _areas
+from notelab.similarity.lsh import error_areas
 
 NUM_PERM = 128
 
@@ -38,7 +38,7 @@ def _divisor_bands(threshold):
     weights = DEFAULT_WEIGHTS
     costs = {}
     for bands in (b for b in range(1, NUM_PERM + 1) if NUM_PERM % b == 0):
-        fp, fn = _areas(threshold, bands, NUM_PERM // bands)
+        fp, fn = (float(x[0]) for x in error_areas(threshold, bands, NUM_PERM // bands))
         costs[bands] = weights[0] * fp + weights[1] * fn
     return min(costs, key=costs.get)
 

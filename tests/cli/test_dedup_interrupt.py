@@ -46,8 +46,8 @@ def killing(lines, at):
             interrupt()
         yield line
 if phase == "write":
-    targets = pipeline._dedup_targets
-    pipeline._dedup_targets = lambda *a: {
+    targets = pipeline._targets
+    pipeline._targets = lambda *a: {
         p: killing(lines, int(arg)) for p, lines in targets(*a).items()
     }
 if phase == "save":

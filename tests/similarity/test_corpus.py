@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from notelab._util import InputError
 from notelab.similarity import ReadOptions, read_corpus
-from notelab.similarity.corpus import decode
+from notelab.similarity.corpus import _decode
 
 # every character str.splitlines() breaks at, and \r, inside documents
 SEPARATORS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
@@ -101,7 +101,7 @@ def test_decode_counts_like_the_replace_handler(data):
     import codecs
 
     codecs.register_error("test_count", count)
-    assert decode(data) == (data.decode("utf-8", "test_count"), len(replaced))
+    assert _decode(data) == (data.decode("utf-8", "test_count"), len(replaced))
 
 
 def test_missing_path(tmp_path):

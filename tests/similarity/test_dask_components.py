@@ -3,7 +3,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from notelab.similarity.clusters import components, representatives
-from notelab.similarity.dask_components import kept_on_cluster
+from notelab.similarity.dask_components import _kept_on_cluster
 
 
 class SyncClient:
@@ -25,7 +25,7 @@ def test_tree_of_union_finds_equals_scipy(edges, blocks, keep):
         sorted({(min(a, b), max(a, b)) for a, b in edges if a != b}), dtype=np.int64
     ).reshape(-1, 2)
     lengths = (np.arange(n) * 7919) % 13
-    labels, kept = kept_on_cluster(pairs, lengths, keep, SyncClient(), blocks)
+    labels, kept = _kept_on_cluster(pairs, lengths, keep, SyncClient(), blocks)
     expected = representatives(components(n, pairs), lengths, keep)
     assert np.array_equal(kept, expected)
     assert len(np.unique(labels)) == len(np.unique(components(n, pairs)))
@@ -33,5 +33,5 @@ def test_tree_of_union_finds_equals_scipy(edges, blocks, keep):
 
 def test_real_cluster_components(dask_client):
     pairs = np.array([(i, i + 1) for i in range(300)] + [(500, 501)], dtype=np.int64)
-    _, kept = kept_on_cluster(pairs, np.ones(600, np.int64), "first", dask_client, 8)
+    _, kept = _kept_on_cluster(pairs, np.ones(600, np.int64), "first", dask_client, 8)
     assert np.all(kept[:301] == 0) and kept[501] == 500 and kept[599] == 599

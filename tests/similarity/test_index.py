@@ -16,15 +16,15 @@ def test_incremental_dedup_equals_one_run(corpus, tmp_path):
     index = MinHashIndex.build([corpus[i] for i in first], [str(i) for i in first], dedup)
     index.save(tmp_path / "idx")
     loaded = MinHashIndex.load(tmp_path / "idx")
-    outcome = loaded.add(corpus[half:], [str(half + i) for i in range(len(corpus) - half)])
+    _outcome = loaded.add(corpus[half:], [str(half + i) for i in range(len(corpus) - half)])
     loaded.save(tmp_path / "idx")
     again = MinHashIndex.load(tmp_path / "idx")
     whole = Deduplicator(threshold=0.8).run(corpus)
     assert len(again.ids) == len(whole.kept)
-    counted = outcome.added + outcome.left_out + outcome.empty
+    counted = _outcome.added + _outcome.left_out + _outcome.empty
     assert sorted(counted) == list(range(len(corpus) - half))
-    assert {m.query for m in outcome.matches} == set(outcome.left_out)
-    assert set(outcome.empty) == {i for i, t in enumerate(corpus[half:]) if not t.strip("!? ")}
+    assert {m.query for m in _outcome.matches} == set(_outcome.left_out)
+    assert set(_outcome.empty) == {i for i, t in enumerate(corpus[half:]) if not t.strip("!? ")}
 
 
 def test_query_finds_indexed_duplicates(corpus):

@@ -5,7 +5,7 @@ from hypothesis import strategies as st
 
 from notelab._util import InputError
 from notelab.similarity import exact_jaccard, shingles, tokens
-from notelab.similarity.shingle import shingle_hash_sets
+from notelab.similarity.shingle import _shingle_hash_sets
 
 texts = st.text(alphabet=st.sampled_from("ab cdé.\nÀ\t1_-"), max_size=40)
 
@@ -28,7 +28,7 @@ def test_char_unit_collapses_whitespace():
 @settings(max_examples=200, deadline=None)
 @given(texts, st.integers(1, 4), st.sampled_from(["word", "char"]))
 def test_hashed_sets_have_the_reference_size(text, ngram, unit):
-    values, offsets = shingle_hash_sets([text], ngram, unit)
+    values, offsets = _shingle_hash_sets([text], ngram, unit)
     assert offsets[-1] == len(shingles(text, ngram, unit))
     assert np.all(np.diff(values) > 0)
 
@@ -36,7 +36,7 @@ def test_hashed_sets_have_the_reference_size(text, ngram, unit):
 @settings(max_examples=200, deadline=None)
 @given(texts, texts, st.integers(1, 3), st.sampled_from(["word", "char"]))
 def test_hashed_jaccard_equals_exact(a, b, ngram, unit):
-    values, offsets = shingle_hash_sets([a, b], ngram, unit)
+    values, offsets = _shingle_hash_sets([a, b], ngram, unit)
     x, y = set(values[offsets[0] : offsets[1]]), set(values[offsets[1] : offsets[2]])
     hashed = len(x & y) / len(x | y) if x and y else 0.0
     assert hashed == pytest.approx(exact_jaccard(a, b, ngram, unit))

@@ -14,6 +14,7 @@ from notelab.cli._engine import check_engine, dask_client, engine_options
 from notelab.cli.similarity_cmd import minhash_options, similarity_command, stack
 from notelab.similarity import KEEP_RULES, VERIFY_MODES, DedupOptions, ReadOptions
 from notelab.similarity.corpus import ID_POLICIES
+from notelab.similarity.options import DEFAULTS
 
 __all__ = ["dedup_group", "similarity_command"]
 
@@ -42,7 +43,7 @@ def read_options(function: Callable) -> Callable:
         [
             click.option(
                 "--text-field",
-                default=ReadOptions.text_field,
+                default=DEFAULTS.read.text_field,
                 show_default=True,
                 help="Field holding the text (JSONL, CSV, Parquet).",
             ),
@@ -54,7 +55,7 @@ def read_options(function: Callable) -> Callable:
             click.option(
                 "--on-duplicate-id",
                 type=click.Choice(ID_POLICIES),
-                default=ReadOptions.on_duplicate_id,
+                default=DEFAULTS.read.on_duplicate_id,
                 show_default=True,
                 help="A repeated document id: stop with an error naming both places, or allow.",
             ),
@@ -136,14 +137,14 @@ dedup_group = _DefaultRun(
 @click.option(
     "--keep",
     type=click.Choice(KEEP_RULES),
-    default=DedupOptions.keep,
+    default=DEFAULTS.keep,
     show_default=True,
     help="Which document of a cluster to keep.",
 )
 @click.option(
     "--verify",
     type=click.Choice(VERIFY_MODES),
-    default=DedupOptions.verify,
+    default=DEFAULTS.verify,
     show_default=True,
     help="exact: Jaccard of the shingle sets (no false positives); signature: estimate.",
 )

@@ -8,7 +8,8 @@ from typing import Any
 import click
 
 from notelab.cli._common import emit_json, json_option, stdout_console
-from notelab.similarity import UNITS, DedupOptions
+from notelab.similarity import UNITS
+from notelab.similarity.options import DEFAULTS
 
 _MINHASH_OPTIONS = (
     ("--threshold", "threshold", float, "Jaccard similarity that counts as a duplicate."),
@@ -34,7 +35,7 @@ def minhash_options(with_defaults: bool = True) -> Callable[[Callable], Callable
             type=kind,
             help=text,
             show_default=with_defaults,
-            default=DedupOptions.default(name) if with_defaults else None,
+            default=getattr(DEFAULTS, name) if with_defaults else None,
         )
         for flag, name, kind, text in _MINHASH_OPTIONS
     ]

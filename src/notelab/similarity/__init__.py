@@ -1,8 +1,8 @@
 """Notes 8 and 9: shingling, MinHash, banded LSH, near-duplicate detection, a Dask engine."""
 
 from notelab.similarity.clusters import KEEP_RULES, components, representatives
-from notelab.similarity.compare import Comparison, compare
-from notelab.similarity.corpus import Corpus, ReadOptions, read_corpus
+from notelab.similarity.compare import Comparison, compare, looks_like_path, text_of
+from notelab.similarity.corpus import ID_POLICIES, Corpus, ReadOptions, read_corpus
 from notelab.similarity.dedup import VERIFY_MODES, Deduplicator, DedupResult, DedupStats
 from notelab.similarity.index import Added, Match, MinHashIndex
 from notelab.similarity.lsh import (
@@ -10,11 +10,12 @@ from notelab.similarity.lsh import (
     LshParams,
     candidate_pairs,
     candidate_probability,
+    error_areas,
     optimal_params,
     s_curve_threshold,
 )
 from notelab.similarity.minhash import MinHasher, estimate_jaccard
-from notelab.similarity.options import DedupOptions
+from notelab.similarity.options import DEFAULTS, DedupOptions
 from notelab.similarity.pipeline import (
     DedupOutputs,
     DedupReport,
@@ -23,10 +24,15 @@ from notelab.similarity.pipeline import (
     dedup_files,
     query_index,
 )
+from notelab.similarity.samples import pair_with_jaccard, stdlib_texts, with_edited_copies
 from notelab.similarity.shingle import UNITS, exact_jaccard, shingles, tokens
+from notelab.similarity.sketch import Sketch
+from notelab.similarity.timing import PhaseTimer
 
 __all__ = [
+    "DEFAULTS",
     "DEFAULT_WEIGHTS",
+    "ID_POLICIES",
     "KEEP_RULES",
     "UNITS",
     "VERIFY_MODES",
@@ -43,7 +49,9 @@ __all__ = [
     "Match",
     "MinHashIndex",
     "MinHasher",
+    "PhaseTimer",
     "ReadOptions",
+    "Sketch",
     "add_to_index",
     "build_index",
     "candidate_pairs",
@@ -51,13 +59,19 @@ __all__ = [
     "compare",
     "components",
     "dedup_files",
+    "error_areas",
     "estimate_jaccard",
     "exact_jaccard",
+    "looks_like_path",
     "optimal_params",
+    "pair_with_jaccard",
     "query_index",
     "read_corpus",
     "representatives",
     "s_curve_threshold",
     "shingles",
+    "stdlib_texts",
+    "text_of",
     "tokens",
+    "with_edited_copies",
 ]

@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from notelab._util import InputError
+from notelab.similarity import _cluster_kernels
+from notelab.similarity._interrupt import deferred
 
 KEEP_RULES = ("first", "longest")
 
 
 def components(n_docs: int, pairs: np.ndarray) -> np.ndarray:
-    """Component label of every document, given similar pairs (union-find by graph search)."""
-    if n_docs == 0:
-        return np.empty(0, np.int64)
-    graph = coo_matrix(
-        (np.ones(len(pairs), np.int8), (pairs[:, 0], pairs[:, 1])), shape=(n_docs, n_docs)
-    )
-    return connected_components(graph, directed=False)[1].astype(np.int64)
+    """Component label of every document: the smallest document of its component.
+
+    Examples
+    --------
+    >>> components(5, np.array([[3, 1], [1, 4]])).tolist()
+    [0, 1, 2, 1, 1]
+    """
+    pairs = np.asarray(pairs, np.int64).reshape(-1, 2)
+    with deferred():
+        return _cluster_kernels.smallest_member(n_docs, pairs[:, 0], pairs[:, 1])
 
 
 def representatives(labels: np.ndarray, lengths: np.ndarray, keep: str = "first") -> np.ndarray:

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from notelab._util import InputError
-from notelab.similarity.corpus import decode, read_bytes
-from notelab.similarity.lsh import check_threshold
+from notelab.similarity.corpus import _decode, _read_bytes
+from notelab.similarity.lsh import _check_threshold
 from notelab.similarity.minhash import MinHasher, estimate_jaccard
+from notelab.similarity.options import DEFAULTS
 from notelab.similarity.shingle import shingles
 
 _FILE_SUFFIX = re.compile(r"\.[A-Za-z0-9_]{1,12}$")
@@ -39,11 +40,11 @@ def compare(
     a: str,
     b: str,
     *,
-    threshold: float = 0.8,
-    num_perm: int = 128,
-    ngram: int = 5,
-    unit: str = "word",
-    seed: int = 1,
+    threshold: float = DEFAULTS.threshold,
+    num_perm: int = DEFAULTS.num_perm,
+    ngram: int = DEFAULTS.ngram,
+    unit: str = DEFAULTS.unit,
+    seed: int = DEFAULTS.seed,
 ) -> Comparison:
     """Exact Jaccard of ``a`` and ``b`` and its MinHash estimate; an empty text matches nothing.
 
@@ -55,7 +56,7 @@ def compare(
     >>> compare("", "").estimate
     0.0
     """
-    check_threshold(threshold)
+    _check_threshold(threshold)
     hasher = MinHasher(num_perm=num_perm, ngram=ngram, unit=unit, seed=seed)
     sets = [shingles(a, ngram, unit), shingles(b, ngram, unit)]
     if not sets[0] or not sets[1]:
@@ -91,7 +92,7 @@ def text_of(argument: str, *, literal: bool = False) -> str:
         return argument
     path = Path(argument)
     if path.is_file():
-        return decode(read_bytes(path))[0]
+        return _decode(_read_bytes(path))[0]
     if looks_like_path(argument):
         what = "a folder" if path.is_dir() else "no such file"
         raise InputError(

@@ -22,7 +22,12 @@ from typing import Any
 
 from notelab._util import InputError
 
-JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
+try:  # the fast JSON reader; the standard library's reads what it does not
+    import orjson as _orjson
+except ImportError:  # pragma: no cover - orjson is a dependency
+    _orjson = None
+
+_JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
 ID_POLICIES = ("error", "allow")
 _BOM = b"\xef\xbb\xbf"
 
@@ -102,12 +107,12 @@ class Corpus:
         return json.loads(self.lines[index])
 
 
-def decode(data: bytes) -> tuple[str, int]:
+def _decode(data: bytes) -> tuple[str, int]:
     """UTF-8 text of ``data``, each invalid byte sequence replaced by U+FFFD, and how many.
 
     Examples
     --------
-    >>> decode(b"caf\\xe9 ok \\xff")
+    >>> _decode(b"caf\\xe9 ok \\xff")
     ('caf\\ufffd ok \\ufffd', 2)
     """
     try:
@@ -126,13 +131,13 @@ def decode(data: bytes) -> tuple[str, int]:
             start += error.end
 
 
-def split_lines(data: bytes) -> list[bytes]:
+def _split_lines(data: bytes) -> list[bytes]:
     """Lines of ``data``, split at ``\\n`` only (a ``\\r`` before it is dropped).
 
     Examples
     --------
-    >>> split_lines(b"a\\r\\nb\\x0cc\\u2028\\nlast")
-    [b'a', b'b\\x0cc\\\\u2028', b'last']
+    >>> _split_lines("a\\r\\nb\\x0cc\\u2028\\nlast".encode())
+    [b'a', b'b\\x0cc\\xe2\\x80\\xa8', b'last']
     """
     lines = data.split(b"\n")
     if lines and lines[-1] == b"":
@@ -140,7 +145,7 @@ def split_lines(data: bytes) -> list[bytes]:
     return [line[:-1] if line.endswith(b"\r") else line for line in lines]
 
 
-def expand_paths(paths: Sequence[str | Path]) -> list[Path]:
+def _expand_paths(paths: Sequence[str | Path]) -> list[Path]:
     """Files named, and the files under directories named (sorted), in order."""
     files: list[Path] = []
     for raw in paths:
@@ -159,7 +164,7 @@ def _kind(path: Path) -> str:
     if suffixes and suffixes[-1] == ".gz":
         suffixes = suffixes[:-1]
     last = suffixes[-1] if suffixes else ""
-    if last in JSONL_SUFFIXES:
+    if last in _JSONL_SUFFIXES:
         return "jsonl"
     return {".parquet": "parquet", ".csv": "csv"}.get(last, "text")
 
@@ -199,15 +204,32 @@ def _parse(text: str) -> dict[str, Any]:
     return record
 
 
-def _jsonl_records(path: Path, data: bytes, corpus: Corpus, options: ReadOptions) -> None:
-    for number, line in enumerate(split_lines(data), start=1):
-        if not line.strip():
+def _fast_parse(line: bytes) -> tuple[Any, int]:
+    """orjson when the line is plain UTF-8 JSON it accepts; else ``json`` on the decoded
+    line (what it accepts beyond orjson: NaN, huge integers, bytes that are not UTF-8)."""
+    if _orjson is not None:
+        try:
+            return _orjson.loads(line), 0
+        except _orjson.JSONDecodeError:
+            pass
+    text, replaced = _decode(line)
+    return text, replaced
+
+
+def _jsonl_records(
+    path: Path, data: bytes, corpus: Corpus, options: ReadOptions, first: int = 1
+) -> None:
+    for number, line in enumerate(_split_lines(data), start=first):
+        if not line or line.isspace():
             continue
         where = f"{path}:{number}"
-        text, replaced = decode(line)
+        record, replaced = _fast_parse(line)
         corpus.replaced_bytes += replaced
         try:
-            record = _parse(text)
+            if isinstance(record, str):
+                record = _parse(record)
+            elif not isinstance(record, dict):
+                raise ValueError(f"a JSON object, not {type(record).__name__}")
         except ValueError as error:
             if options.skip_bad:
                 corpus.bad_lines += 1
@@ -251,7 +273,7 @@ def _parquet_rows(path: Path) -> list[dict[str, Any]]:
         ) from None
 
 
-def read_bytes(path: Path) -> bytes:
+def _read_bytes(path: Path) -> bytes:
     """The bytes of ``path`` (decompressed when it ends in .gz), BOM dropped; clear errors."""
     try:
         raw = path.read_bytes()
@@ -267,10 +289,12 @@ def read_bytes(path: Path) -> bytes:
     return raw[len(_BOM) :] if raw.startswith(_BOM) else raw
 
 
-def _text_records(path: Path, data: bytes, corpus: Corpus, options: ReadOptions) -> None:
-    pieces = split_lines(data) if options.lines else [data]
-    for number, piece in enumerate(pieces, start=1):
-        text, replaced = decode(piece)
+def _text_records(
+    path: Path, data: bytes, corpus: Corpus, options: ReadOptions, first: int = 1
+) -> None:
+    pieces = _split_lines(data) if options.lines else [data]
+    for number, piece in enumerate(pieces, start=first):
+        text, replaced = _decode(piece)
         corpus.replaced_bytes += replaced
         where = f"{path}:{number}" if options.lines else str(path)
         corpus.add(
@@ -282,22 +306,75 @@ def _text_records(path: Path, data: bytes, corpus: Corpus, options: ReadOptions)
         )
 
 
-def _read_file(path: Path, corpus: Corpus, options: ReadOptions) -> None:
+@dataclass(frozen=True)
+class _Piece:
+    """Part of a file to read: the lines that start in bytes [start, end) (``end`` -1: to the
+    end), numbered from ``first_line``. Only plain JSONL and ``--lines`` text split."""
+
+    path: str
+    start: int = 0
+    end: int = -1
+    first_line: int = 1
+
+
+def _splittable(path: Path, options: ReadOptions) -> bool:
+    """Whether a file can be read in byte ranges (plain JSONL, or text one line a document)."""
+    kind = _kind(path)
+    plain = not path.name.lower().endswith(".gz")
+    return plain and (kind == "jsonl" or (kind == "text" and options.lines))
+
+
+def _range_bytes(path: Path, start: int, end: int) -> tuple[bytes, int]:
+    """The lines starting in [start, end) and how many newlines precede them from ``start``."""
+    with open(path, "rb") as handle:
+        handle.seek(max(0, start - 1))
+        data = handle.read(end - max(0, start - 1))
+        while data and not data.endswith(b"\n"):
+            more = handle.read(1 << 16)
+            if not more:
+                break
+            cut = more.find(b"\n")
+            data += more if cut < 0 else more[: cut + 1]
+            if cut >= 0:
+                break
+    if start == 0:
+        return data, 0
+    begin = data.find(b"\n") + 1  # the line holding byte start-1 belongs to the range before
+    return (data[begin:] if begin > 0 else b""), (1 if begin > 1 else 0)
+
+
+def _read_piece(piece: _Piece, corpus: Corpus, options: ReadOptions) -> None:
+    path = Path(piece.path)
     kind = _kind(path)
     corpus.files.append(str(path))
     if kind == "parquet":
         _table_records(iter(_parquet_rows(path)), path, corpus, options, 1)
         return
-    data = read_bytes(path)
+    first = piece.first_line
+    if piece.end < 0:
+        data = _read_bytes(path)
+    else:
+        data, skipped = _range_bytes(path, piece.start, piece.end)
+        first += skipped
+        if piece.start == 0 and data.startswith(_BOM):
+            data = data[len(_BOM) :]
     if kind == "jsonl":
-        _jsonl_records(path, data, corpus, options)
+        _jsonl_records(path, data, corpus, options, first)
     elif kind == "csv":
-        text, replaced = decode(data)
+        text, replaced = _decode(data)
         corpus.replaced_bytes += replaced
         rows = csv.DictReader(io.StringIO(text, newline=""))
         _table_records(iter(rows), path, corpus, options, 2)
     else:
-        _text_records(path, data, corpus, options)
+        _text_records(path, data, corpus, options, first)
+
+
+def _read_pieces(pieces: Sequence[_Piece], options: ReadOptions) -> Corpus:
+    """Read the documents of file pieces, in order (a worker's share of a corpus)."""
+    corpus = Corpus()
+    for piece in pieces:
+        _read_piece(piece, corpus, options)
+    return corpus
 
 
 def read_corpus(paths: Sequence[str | Path], options: ReadOptions | None = None) -> Corpus:
@@ -312,8 +389,5 @@ def read_corpus(paths: Sequence[str | Path], options: ReadOptions | None = None)
     >>> corpus.texts, corpus.ids[1].endswith("docs.jsonl:2")
     (['hello world', 'bye'], True)
     """
-    options = options or ReadOptions()
-    corpus = Corpus()
-    for path in expand_paths(paths):
-        _read_file(path, corpus, options)
-    return corpus
+    pieces = [_Piece(str(path)) for path in _expand_paths(paths)]
+    return _read_pieces(pieces, options or ReadOptions())

@@ -11,59 +11,51 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
-from notelab.similarity.clusters import representatives
+from notelab.similarity.clusters import components, representatives
 
 Mapping = tuple[np.ndarray, np.ndarray]  # (nodes, roots)
 
 
-def block_components(a: np.ndarray, b: np.ndarray) -> Mapping:
+def _block_components(a: np.ndarray, b: np.ndarray) -> Mapping:
     """Every node of the edges (a[i], b[i]) and the smallest node of its component."""
     nodes, inverse = np.unique(np.concatenate([a, b]), return_inverse=True)
-    if len(nodes) == 0:
-        return nodes.astype(np.int64), nodes.astype(np.int64)
+    nodes = nodes.astype(np.int64)
     k = len(a)
-    graph = coo_matrix(
-        (np.ones(k, np.int8), (inverse[:k], inverse[k:])), shape=(len(nodes), len(nodes))
-    )
-    _, label = connected_components(graph, directed=False)
-    root = np.full(label.max() + 1, np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(root, label, nodes)
-    return nodes.astype(np.int64), root[label]
+    label = components(len(nodes), np.column_stack([inverse[:k], inverse[k:]]))
+    return nodes, nodes[label]  # nodes ascend, so the smallest index is the smallest node
 
 
-def merge_mappings(left: Mapping, right: Mapping) -> Mapping:
+def _merge_mappings(left: Mapping, right: Mapping) -> Mapping:
     """Two blocks' mappings as one: each ``node -> root`` is an edge of the union."""
-    return block_components(
+    return _block_components(
         np.concatenate([left[0], right[0]]), np.concatenate([left[1], right[1]])
     )
 
 
-def tree_components(pairs: np.ndarray, client: Any, blocks: int) -> Mapping:
+def _tree_components(pairs: np.ndarray, client: Any, blocks: int) -> Mapping:
     """The (nodes, roots) mapping of all pairs, computed as a reduction tree on the cluster."""
     from dask import delayed
 
     parts = [
-        delayed(block_components)(p[:, 0], p[:, 1])
+        delayed(_block_components)(p[:, 0], p[:, 1])
         for p in np.array_split(pairs, max(1, min(blocks, len(pairs))))
     ]
     while len(parts) > 1:
         parts = [
-            delayed(merge_mappings)(parts[i], parts[i + 1]) if i + 1 < len(parts) else parts[i]
+            delayed(_merge_mappings)(parts[i], parts[i + 1]) if i + 1 < len(parts) else parts[i]
             for i in range(0, len(parts), 2)
         ]
     return client.compute(parts[0], sync=True)
 
 
-def kept_on_cluster(
+def _kept_on_cluster(
     pairs: np.ndarray, lengths: np.ndarray, keep: str, client: Any, blocks: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Component labels and the kept document of every document (before empties are marked)."""
     labels = np.arange(len(lengths), dtype=np.int64)
     if len(pairs):
-        nodes, roots = tree_components(pairs, client, blocks)
+        nodes, roots = _tree_components(pairs, client, blocks)
         labels[nodes] = roots
     if keep == "first":
         return labels, labels.copy()

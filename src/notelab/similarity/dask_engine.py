@@ -1,46 +1,97 @@
-"""The Dask engine: every heavy phase of the dedup pipeline on a Dask cluster.
+"""The Dask engine: the dedup pipeline's phases as tasks on a Dask cluster.
 
-Partitions are read on the workers; shingles and signatures stay there; band buckets are
-shuffled by key so that each bucket's documents meet in one task; candidates are verified
-by tasks that hold both partitions' shingle sets; connected components and the kept
-document of each run as label propagation over Dask dataframes. Only the candidate and
-verified pairs (small next to the corpus, and needed for ``--pairs``) and one length and
-one kept number per document come back to the client. Same input and seed: the same pairs
-and clusters as the local engine, because both run the same kernels on the same global
-document numbers.
+The workers read the corpus (large JSONL and ``--lines`` files in byte ranges, so one big
+file still spreads over every worker), and keep each partition's documents and
+:class:`Sketch` in their memory. Per partition they run the local pieces: the same
+sketching, band keys and verification as the local engine. Band keys are shuffled by key so
+that each bucket's documents meet in one task; candidates are verified by tasks holding both
+partitions' sketches; connected components are a tree of union-finds
+(:mod:`notelab.similarity.dask_components`). The client holds the candidate and similar
+pairs, one kept number and length per document, and one partition's output at a time while
+it writes: never the text. Same input and seed: the same pairs and clusters as the local
+engine, because both run the same code on the same global document numbers.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
-from collections.abc import Callable, Sequence
-from time import perf_counter
+import operator
+import os
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from notelab.similarity import _kernels
-from notelab.similarity.dask_components import kept_on_cluster
-from notelab.similarity.dedup import Deduplicator, DedupResult, DedupStats, outcome
-from notelab.similarity.lsh import unique_pairs
+from notelab._util import InputError
+from notelab.similarity import _band_kernels
+from notelab.similarity.corpus import Corpus, ReadOptions, _expand_paths, _Piece, _read_pieces
+from notelab.similarity.corpus import _splittable as _splittable
+from notelab.similarity.dask_components import _kept_on_cluster
+from notelab.similarity.dedup import Deduplicator, DedupResult, DedupStats, _outcome
+from notelab.similarity.lsh import _unique_pairs
+from notelab.similarity.sketch import Sketch
+from notelab.similarity.timing import PhaseTimer
 
-Reader = Callable[[], Sequence[str]]
+_MIN_PART_BYTES = 1 << 20
 
 
-def _sketch(texts: Sequence[str], dedup: Deduplicator) -> dict[str, Any]:
-    values, offsets = dedup.hasher.shingle_sets(texts)
+def _plan(paths: Sequence[str | os.PathLike[str]], read: ReadOptions, parts: int) -> list:
+    """Partitions of about equal bytes: lists of (path, start, end) pieces (end -1: whole)."""
+    files = _expand_paths(paths)
+    sizes = [f.stat().st_size for f in files]
+    target = max(_MIN_PART_BYTES, sum(sizes) // max(1, parts) + 1)
+    plan: list[list[tuple[str, int, int]]] = [[]]
+    filled = 0
+    for file, size in zip(files, sizes, strict=True):
+        steps = range(0, size, target) if _splittable(file, read) and size > target else [0]
+        for start in steps:
+            end = min(size, start + target) if len(steps) > 1 else -1
+            if filled >= target:
+                plan.append([])
+                filled = 0
+            plan[-1].append((str(file), start, end))
+            filled += (end if end >= 0 else size) - start
+    return [part for part in plan if part]
+
+
+def _newlines(path: str, start: int, end: int) -> int:
+    if end < 0:
+        return 0
+    with open(path, "rb") as handle:
+        handle.seek(start)
+        return handle.read(end - start).count(b"\n")
+
+
+def _numbered(plan: list, counts: list[list[int]]) -> list[list[_Piece]]:
+    """The plan's pieces with the line number each range starts at."""
+    before: dict[str, int] = {}
+    out = []
+    for part, part_counts in zip(plan, counts, strict=True):
+        pieces = []
+        for (path, start, end), count in zip(part, part_counts, strict=True):
+            pieces.append(_Piece(path, start, end, 1 + before.get(path, 0)))
+            before[path] = before.get(path, 0) + count
+        out.append(pieces)
+    return out
+
+
+def _summary(corpus: Corpus, made: tuple[Sketch, dict[str, float]]) -> dict[str, Any]:
+    sketch, seconds = made
     return {
-        "values": values,
-        "offsets": offsets,
-        "signatures": dedup.hasher.signatures_from_sets(values, offsets),
-        "lengths": np.fromiter((len(t) for t in texts), np.int64, len(texts)),
+        "seconds": seconds,
+        "lengths": sketch.lengths,
+        "nonempty": sketch.nonempty,
+        "shingles": sketch.shingles,
+        "bad_lines": corpus.bad_lines,
+        "replaced_bytes": corpus.replaced_bytes,
     }
 
 
-def _bucket_frame(sketch: dict[str, Any], base: int, dedup: Deduplicator) -> pd.DataFrame:
-    nonempty = np.diff(sketch["offsets"]) > 0
-    keys = _kernels.band_keys(sketch["signatures"], dedup.bands, dedup.rows, nonempty)
+def _bucket_frame(sketch: Sketch, base: int, dedup: Deduplicator) -> pd.DataFrame:
+    nonempty = sketch.nonempty
+    keys = _band_kernels.band_keys(sketch.signatures, dedup.bands, dedup.rows, nonempty)
     docs = np.arange(base, base + len(nonempty), dtype=np.int64)
     keep = np.repeat(nonempty[None, :], dedup.bands, axis=0)
     return pd.DataFrame(
@@ -50,54 +101,152 @@ def _bucket_frame(sketch: dict[str, Any], base: int, dedup: Deduplicator) -> pd.
 
 def _pairs_in_buckets(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.sort_values(["bucket", "doc"], kind="stable")
-    pairs = _kernels.bucket_pairs(frame["bucket"].to_numpy(), frame["doc"].to_numpy())
+    pairs = _band_kernels.bucket_pairs(frame["bucket"].to_numpy(), frame["doc"].to_numpy())
     return pd.DataFrame({"a": pairs[:, 0], "b": pairs[:, 1]})
 
 
 def _verify_block(
-    left: dict, right: dict, pairs: np.ndarray, bases: tuple[int, int], dedup: Deduplicator
+    left: Sketch, right: Sketch, pairs: np.ndarray, bases: tuple[int, int], dedup: Deduplicator
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Verify pairs whose first document is in ``left`` and second in ``right``."""
-    n_left = len(left["lengths"])
-    values = np.concatenate([left["values"], right["values"]])
-    offsets = np.concatenate([left["offsets"][:-1], right["offsets"] + left["offsets"][-1]])
-    signatures = np.concatenate([left["signatures"], right["signatures"]])
-    local = np.column_stack([pairs[:, 0] - bases[0], pairs[:, 1] - bases[1] + n_left])
-    kept, score = dedup.verified(local, values, offsets, signatures)
-    return np.column_stack([kept[:, 0] + bases[0], kept[:, 1] - n_left + bases[1]]), score
+    """Verify pairs whose first document is in ``left`` and second in ``right`` (the same
+    partition when the bases are equal)."""
+    shift = 0 if bases[0] == bases[1] else len(left)
+    both = left if shift == 0 else Sketch.concat([left, right])
+    local = np.column_stack([pairs[:, 0] - bases[0], pairs[:, 1] - bases[1] + shift])
+    kept, score = dedup.verified(local, both)
+    return np.column_stack([kept[:, 0] + bases[0], kept[:, 1] - shift + bases[1]]), score
 
 
-def _summary(sketch: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, int]:
-    return sketch["lengths"], np.diff(sketch["offsets"]) > 0, len(sketch["values"])
+def _id_frame(corpus: Corpus, base: int) -> pd.DataFrame:
+    """(64-bit hash of the id, global document number) for every document."""
+    keys = [
+        int.from_bytes(hashlib.blake2b(i.encode("utf-8", "surrogatepass"), digest_size=8).digest())
+        for i in corpus.ids
+    ]
+    return pd.DataFrame(
+        {"key": np.array(keys, np.uint64).view(np.int64), "doc": np.arange(base, base + len(keys))}
+    )
 
 
-def dask_dedup(
-    readers: Sequence[Reader],
-    dedup: Deduplicator,
-    client: Any,
-    progress: Callable[[str], None] | None = None,
-) -> DedupResult:
-    """Run the pipeline on ``client``'s cluster over partitions produced by ``readers``.
+def _repeated_keys(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame[frame["key"].duplicated(keep=False)]
 
-    Each reader is called on a worker and returns that partition's texts, in order; the
-    partitions' concatenation is the corpus.
-    """
+
+def _places(corpus: Corpus, local: list[int]) -> list[str]:
+    return [corpus.place(i) for i in local]
+
+
+def _ids(corpus: Corpus, local: np.ndarray) -> list[str]:
+    return [corpus.ids[i] for i in local]
+
+
+class _Partitions:
+    """The corpus as it lies on the workers: per partition its documents and its sketch."""
+
+    def __init__(self, client: Any, pieces: list[list[_Piece]], read: ReadOptions) -> None:
+        from dask import delayed
+
+        self.client = client
+        self.corpora = client.persist([delayed(_read_pieces)(p, read) for p in pieces])
+        self.sketches: list = []
+        self.bases = np.zeros(0, np.int64)
+
+    def sketch(self, dedup: Deduplicator, timer: PhaseTimer) -> dict[str, Any]:
+        from dask import delayed
+        from distributed import wait
+
+        with timer.phase("read"):
+            wait(self.corpora)
+        start = timer.clock()
+        made = self.client.persist([delayed(_sketch_of)(c, dedup) for c in self.corpora])
+        wait(made)
+        wall = timer.clock() - start
+        self.sketches = self.client.persist([delayed(operator.getitem)(m, 0) for m in made])
+        summaries = self.client.compute(
+            [delayed(_summary)(c, m) for c, m in zip(self.corpora, made, strict=True)],
+            sync=True,
+        )
+        _share(timer, wall, [s["seconds"] for s in summaries])
+        sizes = [len(s["lengths"]) for s in summaries]
+        self.bases = np.cumsum([0, *sizes])[:-1].astype(np.int64)
+        return {
+            "lengths": np.concatenate([s["lengths"] for s in summaries] or [np.zeros(0, int)]),
+            "nonempty": np.concatenate([s["nonempty"] for s in summaries] or [np.zeros(0, bool)]),
+            **{
+                k: sum(s[k] for s in summaries) for k in ("shingles", "bad_lines", "replaced_bytes")
+            },
+        }
+
+    def part_of(self, docs: np.ndarray) -> np.ndarray:
+        return np.searchsorted(self.bases, docs, side="right") - 1
+
+    def place_of(self, doc: int) -> str:
+        """Where document ``doc`` was read (file:line)."""
+        from dask import delayed
+
+        p = int(self.part_of(np.array([doc]))[0])
+        task = delayed(_places)(self.corpora[p], [int(doc - self.bases[p])])
+        return self.client.compute(task, sync=True)[0]
+
+    def ids_of(self, docs: np.ndarray) -> dict[int, str]:
+        """The ids of the given global document numbers (asked of their partitions)."""
+        from dask import delayed
+
+        docs = np.unique(docs)
+        part = self.part_of(docs)
+        tasks = [
+            delayed(_ids)(self.corpora[p], docs[part == p] - self.bases[p]) for p in np.unique(part)
+        ]
+        found = self.client.compute(tasks, sync=True)
+        return dict(zip(docs.tolist(), (i for chunk in found for i in chunk), strict=True))
+
+
+def _sketch_of(corpus: Corpus, dedup: Deduplicator) -> tuple[Sketch, dict[str, float]]:
+    timer = PhaseTimer()
+    return dedup.hasher.sketch(corpus.texts, timer), timer.seconds
+
+
+def _share(timer: PhaseTimer, wall: float, worker_seconds: list[dict[str, float]]) -> None:
+    """Split the wall time of sketching into shingles and signatures as the workers spent it."""
+    spent = {k: sum(s.get(k, 0.0) for s in worker_seconds) for k in ("shingles", "signatures")}
+    total = sum(spent.values()) or 1.0
+    for phase, seconds in spent.items():
+        timer.seconds[phase] = timer.seconds.get(phase, 0.0) + wall * seconds / total
+
+
+def _check_ids(parts: _Partitions, read: ReadOptions) -> None:
+    """Repeated ids across partitions: (id hash, document) shuffled on the hash, then the ids
+    of documents whose hashes repeat compared as they are."""
     import dask.dataframe as dd
     from dask import delayed
 
-    logging.getLogger("distributed.shuffle").setLevel(logging.ERROR)
-
-    stats = DedupStats(bands=dedup.bands, rows=dedup.rows)
-    tick = _ticker(stats, progress)
-    tick("read+signatures")
-    sketches = client.persist([delayed(_sketch)(delayed(r)(), dedup) for r in readers])
-    summaries = client.compute([delayed(_summary)(s) for s in sketches], sync=True)
-    lengths = np.concatenate([x[0] for x in summaries] or [np.empty(0, np.int64)])
-    nonempty = np.concatenate([x[1] for x in summaries] or [np.empty(0, bool)])
-    bases = np.cumsum([0] + [len(x[0]) for x in summaries])[:-1]
-    tick("candidates")
+    if read.on_duplicate_id != "error" or len(parts.corpora) < 2:
+        return  # within one partition the reader has checked
     frames = [
-        delayed(_bucket_frame)(s, int(b), dedup) for s, b in zip(sketches, bases, strict=True)
+        delayed(_id_frame)(c, int(b)) for c, b in zip(parts.corpora, parts.bases, strict=True)
+    ]
+    meta = pd.DataFrame({"key": np.empty(0, np.int64), "doc": np.empty(0, np.int64)})
+    shuffled = dd.from_delayed(frames, meta=meta).shuffle(on="key", npartitions=len(frames))
+    docs = np.sort(shuffled.map_partitions(_repeated_keys, meta=meta).compute()["doc"].to_numpy())
+    seen: dict[str, int] = {}
+    for doc, doc_id in sorted(parts.ids_of(docs).items()):
+        if doc_id in seen:
+            first, again = (parts.place_of(d) for d in (seen[doc_id], doc))
+            raise InputError(
+                "a distinct id for every document",
+                f"id {doc_id!r} at {first} and again at {again}",
+                "fix the ids, or pass --on-duplicate-id allow to accept repeated ids",
+            )
+        seen[doc_id] = doc
+
+
+def _candidates(parts: _Partitions, dedup: Deduplicator) -> np.ndarray:
+    import dask.dataframe as dd
+    from dask import delayed
+
+    frames = [
+        delayed(_bucket_frame)(s, int(b), dedup)
+        for s, b in zip(parts.sketches, parts.bases, strict=True)
     ]
     meta = pd.DataFrame({"bucket": np.empty(0, np.int64), "doc": np.empty(0, np.int64)})
     buckets = dd.from_delayed(frames, meta=meta).shuffle(
@@ -105,49 +254,91 @@ def dask_dedup(
     )
     pair_meta = pd.DataFrame({"a": np.empty(0, np.int64), "b": np.empty(0, np.int64)})
     found = buckets.map_partitions(_pairs_in_buckets, meta=pair_meta).compute()
-    candidates = unique_pairs(found.to_numpy(np.int64).reshape(-1, 2))
-    tick("verify")
-    pairs, jaccard = _verify_all(candidates, sketches, bases, dedup, client)
-    tick("clusters")
-    labels, kept_as = kept_on_cluster(pairs, lengths, dedup.keep, client, max(1, len(readers)))
-    tick(None)
-    stats.documents, stats.shingles = len(lengths), int(sum(x[2] for x in summaries))
-    return outcome(stats, candidates, pairs, jaccard, labels, kept_as, nonempty)
+    return _unique_pairs(found.to_numpy(np.int64).reshape(-1, 2))
 
 
-def _verify_all(candidates, sketches, bases, dedup, client):
+def _verify_all(
+    candidates: np.ndarray, parts: _Partitions, dedup: Deduplicator
+) -> tuple[np.ndarray, np.ndarray]:
     from dask import delayed
 
-    part = np.searchsorted(bases, candidates, side="right") - 1 if len(candidates) else candidates
-    tasks = []
-    if len(candidates):
-        blocks = part[:, 0] * len(bases) + part[:, 1]
-        for block in np.unique(blocks):
-            chosen = candidates[blocks == block]
-            i, j = divmod(int(block), len(bases))
-            tasks.append(
-                delayed(_verify_block)(
-                    sketches[i], sketches[j], chosen, (int(bases[i]), int(bases[j])), dedup
-                )
-            )
-    results = client.compute(tasks, sync=True) if tasks else []
-    if not results:
+    if not len(candidates):
         return np.empty((0, 2), np.int64), np.empty(0)
+    part = parts.part_of(candidates)
+    blocks = part[:, 0] * len(parts.bases) + part[:, 1]
+    tasks = []
+    for block in np.unique(blocks):
+        i, j = divmod(int(block), len(parts.bases))
+        bases = (int(parts.bases[i]), int(parts.bases[j]))
+        chosen = candidates[blocks == block]
+        tasks.append(
+            delayed(_verify_block)(parts.sketches[i], parts.sketches[j], chosen, bases, dedup)
+        )
+    results = parts.client.compute(tasks, sync=True)
     pairs = np.concatenate([r[0] for r in results])
     scores = np.concatenate([r[1] for r in results])
     order = np.lexsort((pairs[:, 1], pairs[:, 0]))
     return pairs[order], scores[order]
 
 
-def _ticker(stats: DedupStats, progress):
-    state = {"phase": None, "start": perf_counter()}
+def _dask_dedup(
+    paths: Sequence[str | os.PathLike[str]],
+    dedup: Deduplicator,
+    read: ReadOptions,
+    client: Any,
+    timer: PhaseTimer,
+) -> tuple[DedupResult, _Partitions, dict[str, int]]:
+    """Run the pipeline on ``client``'s cluster over the documents of ``paths``.
 
-    def tick(phase):
-        now = perf_counter()
-        if state["phase"]:
-            stats.seconds[state["phase"]] = now - state["start"]
-        state.update(phase=phase, start=now)
-        if phase and progress:
-            progress(phase)
+    Returns the result, the partitions (still on the workers, for writing) and the reading
+    counts (bad lines, replaced bytes).
+    """
+    logging.getLogger("distributed.shuffle").setLevel(logging.ERROR)
+    workers = max(1, len(client.scheduler_info().get("workers", {})))
+    plan = _plan(paths, read, 2 * workers)
+    counts = client.gather(
+        [client.map(_newlines, *zip(*part, strict=True), pure=False) for part in plan]
+    )
+    parts = _Partitions(client, _numbered(plan, counts), read)
+    summary = parts.sketch(dedup, timer)
+    with timer.phase("read"):
+        _check_ids(parts, read)
+    stats = DedupStats(bands=dedup.bands, rows=dedup.rows, seconds=timer.seconds)
+    stats.shingles = summary["shingles"]
+    with timer.phase("candidates"):
+        candidates = _candidates(parts, dedup)
+    with timer.phase("verify"):
+        pairs, jaccard = _verify_all(candidates, parts, dedup)
+    with timer.phase("clusters"):
+        blocks = max(1, len(parts.corpora))
+        labels, kept_as = _kept_on_cluster(pairs, summary["lengths"], dedup.keep, client, blocks)
+    result = _outcome(stats, candidates, pairs, jaccard, labels, kept_as, summary["nonempty"])
+    reading = {k: summary[k] for k in ("bad_lines", "replaced_bytes")}
+    return result, parts, reading
 
-    return tick
+
+def _partition_output(corpus: Corpus, kept_as: np.ndarray, base: int, kind: str, rep_ids: dict):
+    from notelab.similarity.output import _json_line
+
+    own = np.arange(base, base + len(kept_as))
+    if kind == "output":
+        return [corpus.lines[i] for i in np.flatnonzero(kept_as == own)]
+    removed = np.flatnonzero((kept_as >= 0) & (kept_as != own))
+    return [
+        _json_line({**corpus.record(i), "duplicate_of": rep_ids[int(kept_as[i])]}) for i in removed
+    ]
+
+
+def _partition_lines(
+    parts: _Partitions, result: DedupResult, kind: str, rep_ids: dict[int, str]
+) -> Iterator[bytes]:
+    """The ``output`` (kept records) or ``duplicates`` lines, made on the workers one
+    partition at a time, in corpus order."""
+    from dask import delayed
+
+    ends = [*parts.bases[1:].tolist(), len(result.kept_as)]
+    for p, (base, end) in enumerate(zip(parts.bases.tolist(), ends, strict=True)):
+        piece = result.kept_as[base:end]
+        wanted = {k: v for k, v in rep_ids.items()} if kind == "duplicates" else {}
+        task = delayed(_partition_output)(parts.corpora[p], piece, base, kind, wanted)
+        yield from parts.client.compute(task, sync=True)

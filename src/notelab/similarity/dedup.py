@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
-from time import perf_counter
 
 import numpy as np
 
 from notelab._util import InputError
-from notelab.similarity import _kernels
-from notelab.similarity._interrupt import deferred
 from notelab.similarity.clusters import KEEP_RULES, components, representatives
-from notelab.similarity.lsh import DEFAULT_WEIGHTS, candidate_pairs, check_bands, optimal_params
+from notelab.similarity.lsh import _check_bands, candidate_pairs, optimal_params
 from notelab.similarity.minhash import MinHasher
+from notelab.similarity.options import DEFAULTS
+from notelab.similarity.sketch import Sketch
+from notelab.similarity.timing import PhaseTimer
 
 VERIFY_MODES = ("exact", "signature")
 Progress = Callable[[str], None]
@@ -22,7 +21,11 @@ Progress = Callable[[str], None]
 
 @dataclass
 class DedupStats:
-    """What one run did; ``seconds`` holds the time of every phase."""
+    """What one run did; ``seconds`` holds the time of every phase.
+
+    ``documents = kept + removed + empty``; ``clusters`` counts the kept documents' groups
+    (a document with no near-duplicate is a cluster of one).
+    """
 
     documents: int = 0
     empty: int = 0
@@ -85,21 +88,7 @@ class DedupResult:
             yield kept, groups[kept]
 
 
-def _phases(stats: DedupStats, progress: Progress | None) -> Callable:
-    """A context-manager factory that times each named phase into ``stats.seconds``."""
-
-    @contextlib.contextmanager
-    def phase(name: str) -> Iterator[None]:
-        if progress:
-            progress(name)
-        start = perf_counter()
-        yield
-        stats.seconds[name] = perf_counter() - start
-
-    return phase
-
-
-def outcome(
+def _outcome(
     stats: DedupStats,
     candidates: np.ndarray,
     pairs: np.ndarray,
@@ -111,6 +100,7 @@ def outcome(
     """The result of either engine: empties marked, counts filled in from the arrays."""
     kept_as[~nonempty] = -1
     result = DedupResult(pairs, jaccard, kept_as, labels, stats)
+    stats.documents = len(kept_as)
     stats.empty = int((~nonempty).sum())
     stats.candidate_pairs, stats.similar_pairs = len(candidates), len(pairs)
     stats.removed = len(result.removed)
@@ -121,21 +111,8 @@ def outcome(
 class Deduplicator:
     """Find near-duplicate documents and keep one per cluster.
 
-    Parameters
-    ----------
-    threshold : float
-        Jaccard similarity at or above which two documents are near-duplicates.
-    num_perm, ngram, unit, seed
-        MinHash parameters (see :class:`MinHasher`).
-    bands, rows : int, optional
-        LSH banding; chosen from ``threshold`` and ``weights`` when not given.
-    weights : (float, float)
-        False-positive and false-negative weights for choosing (bands, rows).
-    verify : {"exact", "signature"}
-        Check candidates with exact Jaccard of the shingle sets (never a false positive), or
-        with the signature estimate (faster).
-    keep : {"first", "longest"}
-        Which document of a cluster is kept.
+    Parameters are those of :class:`DedupOptions` (defaults there); ``bands`` and ``rows``
+    are chosen from ``threshold`` and ``weights`` when not given.
 
     Examples
     --------
@@ -148,16 +125,16 @@ class Deduplicator:
     def __init__(
         self,
         *,
-        threshold: float = 0.8,
-        num_perm: int = 128,
-        ngram: int = 5,
-        unit: str = "word",
-        seed: int = 1,
-        bands: int | None = None,
-        rows: int | None = None,
-        weights: tuple[float, float] = DEFAULT_WEIGHTS,
-        verify: str = "exact",
-        keep: str = "first",
+        threshold: float = DEFAULTS.threshold,
+        num_perm: int = DEFAULTS.num_perm,
+        ngram: int = DEFAULTS.ngram,
+        unit: str = DEFAULTS.unit,
+        seed: int = DEFAULTS.seed,
+        bands: int | None = DEFAULTS.bands,
+        rows: int | None = DEFAULTS.rows,
+        weights: tuple[float, float] = DEFAULTS.weights,
+        verify: str = DEFAULTS.verify,
+        keep: str = DEFAULTS.keep,
     ) -> None:
         self.hasher = MinHasher(num_perm=num_perm, ngram=ngram, unit=unit, seed=seed)
         self.threshold = threshold
@@ -174,49 +151,34 @@ class Deduplicator:
             chosen = optimal_params(threshold, num_perm, weights)
             bands = bands or chosen.bands
             rows = rows or max(1, num_perm // bands)
-        check_bands(bands, rows, num_perm)
+        _check_bands(bands, rows, num_perm)
         return bands, rows
 
     def run(self, texts: Sequence[str], progress: Progress | None = None) -> DedupResult:
         """Run every phase on ``texts``; ``progress`` is told each phase's name."""
-        stats = DedupStats(documents=len(texts), bands=self.bands, rows=self.rows)
-        phase = _phases(stats, progress)
-        with phase("shingles"):
-            values, offsets = self.hasher.shingle_sets(texts)
-        with phase("signatures"):
-            signatures = self.hasher.signatures_from_sets(values, offsets)
-        lengths = np.fromiter((len(t) for t in texts), np.int64, len(texts))
-        return self.finish(values, offsets, signatures, lengths, stats, phase)
+        timer = PhaseTimer(progress=progress)
+        return self.finish(self.hasher.sketch(texts, timer), timer)
 
-    def finish(
-        self,
-        values: np.ndarray,
-        offsets: np.ndarray,
-        signatures: np.ndarray,
-        lengths: np.ndarray,
-        stats: DedupStats | None = None,
-        phase: Callable | None = None,
-    ) -> DedupResult:
-        """Candidates, verification and clusters from shingle sets and signatures."""
-        stats = stats or DedupStats(documents=len(lengths), bands=self.bands, rows=self.rows)
-        phase = phase or _phases(stats, None)
-        nonempty = np.diff(offsets) > 0
-        stats.shingles = len(values)
-        with phase("candidates"):
-            candidates = candidate_pairs(signatures, self.bands, self.rows, nonempty)
-        with phase("verify"):
-            pairs, jaccard = self.verified(candidates, values, offsets, signatures)
-        with phase("clusters"):
-            labels = components(len(lengths), pairs)
-            kept_as = representatives(labels, lengths, self.keep)
-        return outcome(stats, candidates, pairs, jaccard, labels, kept_as, nonempty)
+    def finish(self, sketch: Sketch, timer: PhaseTimer | None = None) -> DedupResult:
+        """Candidates, verification and clusters of sketched documents."""
+        timer = timer or PhaseTimer()
+        stats = DedupStats(bands=self.bands, rows=self.rows, seconds=timer.seconds)
+        stats.shingles = sketch.shingles
+        nonempty = sketch.nonempty
+        with timer.phase("candidates"):
+            candidates = candidate_pairs(sketch.signatures, self.bands, self.rows, nonempty)
+        with timer.phase("verify"):
+            pairs, jaccard = self.verified(candidates, sketch)
+        with timer.phase("clusters"):
+            labels = components(len(sketch), pairs)
+            kept_as = representatives(labels, sketch.lengths, self.keep)
+        return _outcome(stats, candidates, pairs, jaccard, labels, kept_as, nonempty)
 
-    def verified(self, candidates, values, offsets, signatures) -> tuple[np.ndarray, np.ndarray]:
+    def verified(self, candidates: np.ndarray, sketch: Sketch) -> tuple[np.ndarray, np.ndarray]:
         """Candidate pairs whose similarity reaches the threshold, with that similarity."""
-        with deferred():
-            if self.verify == "exact":
-                similarity = _kernels.pair_jaccard(values, offsets, candidates)
-            else:
-                similarity = _kernels.pair_agreement(signatures, candidates)
+        if self.verify == "exact":
+            similarity = sketch.jaccard(candidates)
+        else:
+            similarity = sketch.agreement(candidates)
         keep = similarity >= self.threshold
         return candidates[keep], similarity[keep]

@@ -30,9 +30,10 @@ from notelab._util.atomic import _make_parent
 from notelab.similarity._interrupt import deferred
 from notelab.similarity.dedup import Deduplicator
 from notelab.similarity.lsh import candidate_pairs
+from notelab.similarity.sketch import Sketch
 
-FORMAT, VERSION = "notelab-minhash-index", 1
-PARAM_KEYS = ("num_perm", "ngram", "unit", "seed", "bands", "rows", "threshold")
+_FORMAT, _VERSION = "notelab-minhash-index", 1
+_PARAM_KEYS = ("num_perm", "ngram", "unit", "seed", "bands", "rows", "threshold")
 
 
 @dataclass
@@ -69,22 +70,8 @@ class MinHashIndex:
     [(0, 'd1')]
     """
 
-    def __init__(
-        self,
-        dedup: Deduplicator,
-        ids: list[str],
-        signatures: np.ndarray,
-        values: np.ndarray,
-        offsets: np.ndarray,
-        lengths: np.ndarray,
-    ) -> None:
-        self.dedup, self.ids = dedup, ids
-        self.signatures, self.values, self.offsets, self.lengths = (
-            signatures,
-            values,
-            offsets,
-            lengths,
-        )
+    def __init__(self, dedup: Deduplicator, ids: list[str], sketch: Sketch) -> None:
+        self.dedup, self.ids, self.sketch = dedup, ids, sketch
 
     @property
     def params(self) -> dict[str, object]:
@@ -103,15 +90,7 @@ class MinHashIndex:
     @classmethod
     def build(cls, texts: Sequence[str], ids: Sequence[str], dedup: Deduplicator) -> MinHashIndex:
         """Index a corpus as it is (deduplicate it first to index only the kept documents)."""
-        values, offsets = dedup.hasher.shingle_sets(texts)
-        signatures = dedup.hasher.signatures_from_sets(values, offsets)
-        lengths = np.fromiter((len(t) for t in texts), np.int64, len(texts))
-        return cls(dedup, list(ids), signatures, values, offsets, lengths)
-
-    def _candidates(self, signatures: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-        both = np.concatenate([self.signatures, signatures])
-        nonempty = np.concatenate([np.diff(self.offsets) > 0, np.diff(offsets) > 0])
-        return candidate_pairs(both, self.dedup.bands, self.dedup.rows, nonempty)
+        return cls(dedup, list(ids), dedup.hasher.sketch(texts))
 
     def query(self, texts: Sequence[str]) -> list[Match]:
         """Every indexed document similar to each new text (verified as the index says)."""
@@ -119,25 +98,19 @@ class MinHashIndex:
 
     def lookup(self, texts: Sequence[str]) -> tuple[list[Match], list[int]]:
         """The matches of :meth:`query`, and the positions of the empty texts (no shingles)."""
-        matches, (_, offsets, _) = self._query_sets(texts)
-        return matches, np.flatnonzero(np.diff(offsets) == 0).tolist()
+        sketch = self.dedup.hasher.sketch(texts)
+        return self._matches(sketch), np.flatnonzero(~sketch.nonempty).tolist()
 
-    def _query_sets(self, texts: Sequence[str]):
+    def _matches(self, sketch: Sketch) -> list[Match]:
         n = len(self.ids)
-        values, offsets = self.dedup.hasher.shingle_sets(texts)
-        signatures = self.dedup.hasher.signatures_from_sets(values, offsets)
-        pairs = self._candidates(signatures, offsets)
-        cross = pairs[(pairs[:, 0] < n) & (pairs[:, 1] >= n)]
-        all_values = np.concatenate([self.values, values])
-        all_offsets = np.concatenate([self.offsets[:-1], offsets + self.offsets[-1]])
-        kept, score = self.dedup.verified(
-            cross, all_values, all_offsets, np.concatenate([self.signatures, signatures])
-        )
+        both = Sketch.concat([self.sketch, sketch])
+        pairs = candidate_pairs(both.signatures, self.dedup.bands, self.dedup.rows, both.nonempty)
+        kept, score = self.dedup.verified(pairs[(pairs[:, 0] < n) & (pairs[:, 1] >= n)], both)
         matches = [
             Match(int(b - n), self.ids[a], float(s)) for (a, b), s in zip(kept, score, strict=True)
         ]
         matches.sort(key=lambda m: (m.query, -m.jaccard, m.match_id))
-        return matches, (values, offsets, signatures)
+        return matches
 
     def add(
         self, texts: Sequence[str], ids: Sequence[str], on_duplicate_id: str = "error"
@@ -148,18 +121,17 @@ class MinHashIndex:
         """
         if on_duplicate_id == "error":
             self._refuse_known_ids(ids)
-        matches, (values, offsets, signatures) = self._query_sets(texts)
-        lengths = np.fromiter((len(t) for t in texts), np.int64, len(texts))
-        within = self.dedup.finish(values, offsets, signatures, lengths)
+        sketch = self.dedup.hasher.sketch(texts)
+        matches = self._matches(sketch)
+        within = self.dedup.finish(sketch)
         duplicate_of_index = {m.query for m in matches}
         added = [int(i) for i in within.kept if int(i) not in duplicate_of_index]
         for (a, b), score in zip(within.pairs, within.jaccard, strict=True):
             for member in (a, b):
                 if within.kept_as[member] != member and within.kept_as[member] in (a, b):
                     matches.append(Match(int(member), ids[within.kept_as[member]], float(score)))
-        self._append(
-            [texts[i] for i in added], [ids[i] for i in added], values, offsets, signatures, added
-        )
+        self.sketch = Sketch.concat([self.sketch, sketch.take(added)])
+        self.ids.extend(ids[i] for i in added)
         empty = within.empty.tolist()
         left_out = sorted(set(range(len(texts))) - set(added) - set(empty))
         return Added(added, left_out, empty, matches)
@@ -173,15 +145,6 @@ class MinHashIndex:
                     f"id {doc_id!r}, which the index already holds",
                     "fix the ids, or pass --on-duplicate-id allow to accept repeated ids",
                 )
-
-    def _append(self, texts, ids, values, offsets, signatures, chosen) -> None:
-        sizes = np.diff(offsets)[chosen]
-        parts = [values[offsets[i] : offsets[i + 1]] for i in chosen]
-        self.values = np.concatenate([self.values, *parts])
-        self.offsets = np.concatenate([self.offsets, self.offsets[-1] + np.cumsum(sizes)])
-        self.signatures = np.concatenate([self.signatures, signatures[chosen]])
-        self.lengths = np.concatenate([self.lengths, [len(t) for t in texts]]).astype(np.int64)
-        self.ids.extend(ids)
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the index directory whole, then swap it in (a crash leaves the old one).
@@ -199,7 +162,7 @@ class MinHashIndex:
             shutil.rmtree(staging, ignore_errors=True)
 
     def _write(self, folder: Path, check) -> None:
-        params = {"format": FORMAT, "version": VERSION, **self.params, "documents": len(self.ids)}
+        params = {"format": _FORMAT, "version": _VERSION, **self.params, "documents": len(self.ids)}
         files = {
             "ids.json": json.dumps(self.ids).encode(),
             **{f"{name}.npy": _npy(array) for name, array in self._arrays().items()},
@@ -213,11 +176,12 @@ class MinHashIndex:
             check()
 
     def _arrays(self) -> dict[str, np.ndarray]:
+        k = self.sketch
         return {
-            "signatures": self.signatures,
-            "shingles": self.values,
-            "offsets": self.offsets,
-            "lengths": self.lengths,
+            "signatures": k.signatures,
+            "shingles": k.values,
+            "offsets": k.offsets,
+            "lengths": k.lengths,
         }
 
     @classmethod
@@ -234,21 +198,17 @@ class MinHashIndex:
                     repr(value),
                     f"leave --{key.replace('_', '-')} out or rebuild the index",
                 )
-        dedup = Deduplicator(**{k: params[k] for k in PARAM_KEYS})
-        arrays = {name: _load_array(folder / f"{name}.npy") for name in ARRAYS}
+        dedup = Deduplicator(**{k: params[k] for k in _PARAM_KEYS})
+        arrays = {name: _load_array(folder / f"{name}.npy") for name in _ARRAYS}
         ids = _load_ids(folder / "ids.json")
         _check_shapes(folder, params, ids, arrays)
-        return cls(
-            dedup,
-            ids,
-            arrays["signatures"],
-            arrays["shingles"],
-            arrays["offsets"],
-            arrays["lengths"],
+        sketch = Sketch(
+            arrays["shingles"], arrays["offsets"], arrays["signatures"], arrays["lengths"]
         )
+        return cls(dedup, ids, sketch)
 
 
-ARRAYS = {"signatures": np.uint32, "shingles": np.uint64, "offsets": np.int64, "lengths": np.int64}
+_ARRAYS = {"signatures": np.uint32, "shingles": np.uint64, "offsets": np.int64, "lengths": np.int64}
 
 
 def _npy(array: np.ndarray) -> bytes:
@@ -270,8 +230,8 @@ def _load_array(path: Path) -> np.ndarray:
         array = np.load(path, allow_pickle=False)
     except (OSError, ValueError, EOFError) as error:
         raise _corrupt(path, str(error).splitlines()[0][:160] or type(error).__name__) from None
-    if array.dtype != ARRAYS[path.stem]:
-        raise _corrupt(path, f"dtype {array.dtype}, not {np.dtype(ARRAYS[path.stem])}")
+    if array.dtype != _ARRAYS[path.stem]:
+        raise _corrupt(path, f"dtype {array.dtype}, not {np.dtype(_ARRAYS[path.stem])}")
     return array
 
 
@@ -309,15 +269,15 @@ def _read_params(folder: Path) -> dict:
             repr(str(folder)),
             "build one with `notelab dedup index build`",
         ) from None
-    if not isinstance(params, dict) or params.get("format") != FORMAT:
+    if not isinstance(params, dict) or params.get("format") != _FORMAT:
         raise _corrupt(folder / "params.json", "not a notelab index's parameters")
-    if params.get("version") != VERSION:
+    if params.get("version") != _VERSION:
         raise InputError(
-            f"{FORMAT} version {VERSION}",
+            f"{_FORMAT} version {_VERSION}",
             f"version {params.get('version')}",
             "rebuild the index with this notelab",
         )
-    if any(key not in params for key in PARAM_KEYS):
+    if any(key not in params for key in _PARAM_KEYS):
         raise _corrupt(folder / "params.json", f"keys {sorted(params)}")
     return params
 
@@ -327,7 +287,7 @@ def _is_index(folder: Path) -> bool:
         params = json.loads((folder / "params.json").read_text())
     except (OSError, ValueError):
         return False
-    return isinstance(params, dict) and params.get("format") == FORMAT
+    return isinstance(params, dict) and params.get("format") == _FORMAT
 
 
 def _writable_target(target: Path) -> Path:

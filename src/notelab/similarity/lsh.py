@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from notelab._util import InputError
-from notelab.similarity import _kernels
+from notelab.similarity import _band_kernels
 from notelab.similarity._interrupt import deferred
 
 # (false-positive, false-negative) weights: recall first, since exact verification removes
@@ -119,7 +119,7 @@ def optimal_params(
     >>> p.bands, p.rows
     (17, 7)
     """
-    check_threshold(threshold)
+    _check_threshold(threshold)
     fp_weight, fn_weight = weights
     if fp_weight < 0 or fn_weight < 0 or fp_weight + fn_weight <= 0:
         raise InputError("two non-negative weights, not both 0", repr(weights))
@@ -142,13 +142,13 @@ def optimal_params(
     return LshParams(int(bands[chosen]), int(rows[chosen]), float(fp[0]), float(fn[0]))
 
 
-def check_threshold(threshold: float) -> None:
+def _check_threshold(threshold: float) -> None:
     """Raise a clear error unless 0 < threshold < 1 (so NaN too)."""
     if not isinstance(threshold, int | float | np.floating) or not 0.0 < threshold < 1.0:
         raise InputError("a threshold strictly between 0 and 1", repr(threshold), "e.g. 0.8")
 
 
-def check_bands(bands: int, rows: int, num_perm: int) -> None:
+def _check_bands(bands: int, rows: int, num_perm: int) -> None:
     """Raise a clear error unless bands * rows <= num_perm."""
     if bands < 1 or rows < 1 or bands * rows > num_perm:
         raise InputError(
@@ -162,20 +162,16 @@ def candidate_pairs(
     signatures: np.ndarray, bands: int, rows: int, nonempty: np.ndarray, base: int = 0
 ) -> np.ndarray:
     """Unique (i, j), i < j, pairs of documents sharing a bucket in any band."""
-    check_bands(bands, rows, signatures.shape[1])
+    _check_bands(bands, rows, signatures.shape[1])
     docs = np.arange(base, base + signatures.shape[0], dtype=np.int64)
-    found = []
-    with deferred() as check:
-        keys = _kernels.band_keys(signatures, bands, rows, nonempty)
-        for band in range(bands):
-            check()
-            order = np.argsort(keys[band], kind="stable")
-            found.append(_kernels.bucket_pairs(keys[band][order], docs[order]))
-    return unique_pairs(np.concatenate(found) if found else np.empty((0, 2), np.int64))
+    with deferred():
+        keys = _band_kernels.band_keys(signatures, bands, rows, nonempty)
+        found = _band_kernels.banded_pairs(keys, docs)
+    return _unique_pairs(found)
 
 
-def unique_pairs(pairs: np.ndarray) -> np.ndarray:
-    """Sorted, duplicate-free (n, 2) int64 pairs."""
+def _unique_pairs(pairs: np.ndarray) -> np.ndarray:
+    """Sorted, duplicate-free (n, 2) int64 pairs (document numbers below 2**32)."""
     if len(pairs) == 0:
         return np.empty((0, 2), np.int64)
     codes = np.unique(

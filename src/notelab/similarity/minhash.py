@@ -7,12 +7,17 @@ from collections.abc import Sequence
 import numpy as np
 
 from notelab._util import InputError
-from notelab.similarity import _kernels
+from notelab.similarity import _minhash_kernels
 from notelab.similarity._interrupt import deferred
-from notelab.similarity.shingle import check_params, shingle_hash_sets
+from notelab.similarity.options import DEFAULTS
+from notelab.similarity.shingle import _check_params, _chunks, _shingle_hash_sets
+from notelab.similarity.sketch import Sketch
+from notelab.similarity.timing import PhaseTimer
+
+_SHINGLES_PER_CHUNK = 1 << 22  # signatures are computed this many shingles at a time
 
 
-def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """The multiply-shift parameters (odd ``a``, any ``b``) of ``num_perm`` hash functions."""
     rng = np.random.Generator(np.random.PCG64(seed))
     a = rng.integers(0, 2**63, num_perm, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
@@ -23,16 +28,7 @@ def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 class MinHasher:
     """Turns texts into MinHash signatures whose agreement rate estimates Jaccard similarity.
 
-    Parameters
-    ----------
-    num_perm : int
-        Hash functions (signature length).
-    ngram : int
-        Shingle width in units.
-    unit : {"word", "char"}
-        Word n-grams of ``\\w+`` tokens, or character n-grams of whitespace-collapsed text.
-    seed : int
-        Seeds the hash functions: same seed, same signatures everywhere.
+    Parameters are those of :class:`DedupOptions` of the same names (defaults there).
 
     Examples
     --------
@@ -42,28 +38,52 @@ class MinHasher:
     ((2, 64), dtype('uint32'))
     """
 
-    def __init__(self, num_perm: int = 128, ngram: int = 5, unit: str = "word", seed: int = 1):
-        if isinstance(num_perm, bool) or not isinstance(num_perm, int) or num_perm < 1:
+    def __init__(
+        self,
+        num_perm: int = DEFAULTS.num_perm,
+        ngram: int = DEFAULTS.ngram,
+        unit: str = DEFAULTS.unit,
+        seed: int = DEFAULTS.seed,
+    ) -> None:
+        if isinstance(num_perm, bool) or not isinstance(num_perm, int | np.integer) or num_perm < 1:
             raise InputError("num_perm as a positive integer", repr(num_perm), "e.g. 128")
-        check_params(ngram, unit)
+        _check_params(ngram, unit)
         self.num_perm = num_perm
         self.ngram = ngram
         self.unit = unit
         self.seed = seed
-        self._a, self._b = permutations(num_perm, seed)
+        self._a, self._b = _permutations(num_perm, seed)
+
+    def sketch(self, texts: Sequence[str], timer: PhaseTimer | None = None) -> Sketch:
+        """Shingle sets, signatures and lengths of ``texts``: the one way a Sketch is made.
+
+        ``timer`` times the ``shingles`` and ``signatures`` phases.
+        """
+        timer = timer or PhaseTimer()
+        with timer.phase("shingles"):
+            values, offsets = _shingle_hash_sets(texts, self.ngram, self.unit)
+        with timer.phase("signatures"):
+            signatures = self._signatures_of_sets(values, offsets)
+        lengths = np.fromiter(map(len, texts), np.int64, len(texts))
+        return Sketch(values, offsets, signatures, lengths)
+
+    def _signatures_of_sets(self, values: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+        parts = []
+        with deferred() as check:
+            for lo, hi in _chunks(offsets, _SHINGLES_PER_CHUNK):
+                check()
+                local = offsets[lo : hi + 1] - offsets[lo]
+                span = values[offsets[lo] : offsets[hi]]
+                parts.append(_minhash_kernels.minhash_signatures(span, local, self._a, self._b))
+        return np.concatenate(parts) if parts else np.empty((0, self.num_perm), np.uint32)
 
     def shingle_sets(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Sorted unique shingle hashes per text (values, offsets)."""
-        return shingle_hash_sets(texts, self.ngram, self.unit)
-
-    def signatures_from_sets(self, values: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-        """Signatures of documents given as shingle-hash sets."""
-        with deferred():
-            return _kernels.minhash_signatures(values, offsets, self._a, self._b)
+        """Transitional (finding 8): the shingle sets of :meth:`sketch`, as (values, offsets)."""
+        return _shingle_hash_sets(texts, self.ngram, self.unit)
 
     def signatures(self, texts: Sequence[str]) -> np.ndarray:
         """An (n, num_perm) uint32 array; empty texts get all-ones rows."""
-        return self.signatures_from_sets(*self.shingle_sets(texts))
+        return self.sketch(texts).signatures
 
 
 def estimate_jaccard(sig_a: np.ndarray, sig_b: np.ndarray) -> float:

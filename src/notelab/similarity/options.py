@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 
 from notelab.similarity.corpus import ReadOptions
 from notelab.similarity.lsh import DEFAULT_WEIGHTS
@@ -55,10 +55,6 @@ class DedupOptions:
     keep: str = "first"
     read: ReadOptions = field(default_factory=ReadOptions)
 
-    @classmethod
-    def default(cls, name: str) -> object:
-        """The default of option ``name`` (for command-line help)."""
-        for item in fields(cls):
-            if item.name == name:
-                return item.default
-        return getattr(ReadOptions, name)
+
+DEFAULTS = DedupOptions()
+"""Every default, as one object: ``DEFAULTS.threshold``, ``DEFAULTS.num_perm``, ..."""

@@ -15,12 +15,12 @@ from notelab.similarity._interrupt import deferred
 _CHUNK = 4096  # lines written at once, Ctrl-C checked between chunks
 
 
-def json_line(record: dict[str, Any]) -> bytes:
+def _json_line(record: dict[str, Any]) -> bytes:
     """One record as a JSON line's bytes (UTF-8, no newline)."""
     return json.dumps(record, ensure_ascii=False, default=str).encode("utf-8", "surrogatepass")
 
 
-def write_together(
+def _write_together(
     targets: Mapping[str | os.PathLike[str], Iterable[bytes]],
     before_commit: Callable[[], None] | None = None,
 ) -> dict[str, int]:
@@ -36,7 +36,7 @@ def write_together(
     --------
     >>> import tempfile, pathlib
     >>> folder = pathlib.Path(tempfile.mkdtemp())
-    >>> counts = write_together({folder / "a.jsonl": [b'{"x": 1}'], folder / "b.jsonl": []})
+    >>> counts = _write_together({folder / "a.jsonl": [b'{"x": 1}'], folder / "b.jsonl": []})
     >>> list(counts.values())
     [1, 0]
     >>> (folder / "a.jsonl").read_text()

@@ -9,16 +9,20 @@ from __future__ import annotations
 
 import functools
 import os
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
+import numpy as np
+
 from notelab._util.paths import refuse_overwriting_inputs
-from notelab.similarity.corpus import Corpus, ReadOptions, expand_paths, read_corpus
+from notelab.similarity.corpus import Corpus, ReadOptions, read_corpus
 from notelab.similarity.dedup import Deduplicator, DedupResult
 from notelab.similarity.index import MinHashIndex
 from notelab.similarity.options import DedupOptions
-from notelab.similarity.output import json_line, write_together
+from notelab.similarity.output import _json_line, _write_together
+from notelab.similarity.timing import PhaseTimer
 
 PathLike = str | os.PathLike[str]
 Progress = Callable[[str], None]
@@ -47,7 +51,6 @@ class DedupReport:
     """A run over files: the result, and what reading met."""
 
     result: DedupResult
-    ids: list[str]
     bad_lines: int
     replaced_bytes: int
     engine: str
@@ -69,10 +72,6 @@ def _deduplicator(options: DedupOptions) -> Deduplicator:
     )
 
 
-def _partition_texts(path: str, options: ReadOptions) -> list[str]:
-    return read_corpus([path], options).texts
-
-
 def dedup_files(
     paths: Sequence[PathLike],
     options: DedupOptions | None = None,
@@ -80,11 +79,14 @@ def dedup_files(
     outputs: DedupOutputs | None = None,
     client: Any = None,
     progress: Progress | None = None,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> DedupReport:
     """Deduplicate the documents of ``paths``; write the outputs asked for.
 
-    ``client`` (a ``dask.distributed.Client``) runs the phases on its cluster; by default
-    they run here on every core.
+    ``client`` (a ``dask.distributed.Client``) runs the phases on its cluster, where the
+    workers read the files; by default they run here on every core. ``stats.seconds`` times
+    every phase (read, shingles, signatures, candidates, verify, clusters, write) and the
+    total, by ``clock``.
 
     Examples
     --------
@@ -99,41 +101,69 @@ def dedup_files(
     outputs = outputs or DedupOutputs()
     dedup = _deduplicator(options)
     refuse_overwriting_inputs(outputs.paths(), paths)
-    tell = progress or (lambda phase: None)
-    tell("read")
-    corpus = read_corpus(list(paths), options.read)
+    timer = PhaseTimer(clock, progress)
+    start = clock()
     if client is None:
-        result = dedup.run(corpus.texts, progress)
+        report, targets = _run_local(paths, dedup, options.read, outputs, timer)
     else:
-        from notelab.similarity.dask_engine import dask_dedup
-
-        readers = [
-            functools.partial(_partition_texts, str(p), options.read) for p in expand_paths(paths)
-        ]
-        result = dask_dedup(readers, dedup, client, progress)
-    tell("write")
-    write_together(_dedup_targets(corpus, result, outputs))
-    engine = "local" if client is None else "dask"
-    return DedupReport(result, corpus.ids, corpus.bad_lines, corpus.replaced_bytes, engine)
+        report, targets = _run_dask(paths, dedup, options.read, outputs, client, timer)
+    with timer.phase("write"):
+        _write_together(targets)
+    timer.seconds["total"] = clock() - start
+    return report
 
 
-def _dedup_targets(
-    corpus: Corpus, result: DedupResult, outputs: DedupOutputs
-) -> dict[PathLike, Iterator[bytes]]:
+def _run_local(paths, dedup, read, outputs, timer):
+    with timer.phase("read"):
+        corpus = read_corpus(list(paths), read)
+    result = dedup.finish(dedup.hasher.sketch(corpus.texts, timer), timer)
+    report = DedupReport(result, corpus.bad_lines, corpus.replaced_bytes, "local")
     ids, kept_as = corpus.ids, result.kept_as
-    makers: dict[str, Callable[[], Iterator[bytes]]] = {
+    lines = {
         "output": lambda: (corpus.lines[i] for i in result.kept),
         "duplicates": lambda: (
-            json_line({**corpus.record(i), "duplicate_of": ids[kept_as[i]]}) for i in result.removed
+            _json_line({**corpus.record(i), "duplicate_of": ids[kept_as[i]]})
+            for i in result.removed
         ),
+    }
+    return report, _targets(outputs, result, lines, ids.__getitem__)
+
+
+def _run_dask(paths, dedup, read, outputs, client, timer):
+    from notelab.similarity.dask_engine import _dask_dedup, _partition_lines
+
+    result, parts, reading = _dask_dedup(paths, dedup, read, client, timer)
+    report = DedupReport(result, reading["bad_lines"], reading["replaced_bytes"], "dask")
+    nodes = np.concatenate([result.pairs.ravel(), result.kept_as[result.removed]])
+    ids = parts.ids_of(nodes) if len(nodes) else {}
+    lines = {
+        "output": lambda: _partition_lines(parts, result, "output", {}),
+        "duplicates": lambda: _partition_lines(parts, result, "duplicates", ids),
+    }
+    return report, _targets(outputs, result, lines, lambda doc: ids[int(doc)])
+
+
+def _targets(
+    outputs: DedupOutputs,
+    result: DedupResult,
+    lines: dict[str, Callable[[], Iterator[bytes]]],
+    id_of: Callable[[int], str],
+) -> dict[PathLike, Iterator[bytes]]:
+    """Each output asked for and the lines that make it (made as they are written)."""
+    makers = {
+        **lines,
         "clusters": lambda: (
-            json_line(
-                {"kept": ids[k], "duplicates": [ids[i] for i in group], "size": 1 + len(group)}
+            _json_line(
+                {
+                    "kept": id_of(k),
+                    "duplicates": [id_of(i) for i in group],
+                    "size": 1 + len(group),
+                }
             )
             for k, group in result.clusters()
         ),
         "pairs": lambda: (
-            json_line({"a": ids[a], "b": ids[b], "jaccard": round(float(s), 6)})
+            _json_line({"a": id_of(a), "b": id_of(b), "jaccard": round(float(s), 6)})
             for (a, b), s in zip(result.pairs, result.jaccard, strict=True)
         ),
     }
@@ -162,11 +192,10 @@ def build_index(
     dedup = _deduplicator(options)
     refuse_overwriting_inputs([index], paths)
     corpus = read_corpus(list(paths), options.read)
-    result = dedup.run(corpus.texts)
+    sketch = dedup.hasher.sketch(corpus.texts)
+    result = dedup.finish(sketch)
     kept = result.kept
-    built = MinHashIndex.build(
-        [corpus.texts[i] for i in kept], [corpus.ids[i] for i in kept], dedup
-    )
+    built = MinHashIndex(dedup, [corpus.ids[i] for i in kept], sketch.take(kept))
     built.save(index)
     return {
         "documents": len(corpus.texts),
@@ -196,7 +225,7 @@ def query_index(
     matches, empty = loaded.lookup(corpus.texts)
     records = _match_records(corpus, matches)
     if pairs is not None:
-        write_together({pairs: (json_line(r) for r in records)})
+        _write_together({pairs: (_json_line(r) for r in records)})
     duplicates = len({r["id"] for r in records})
     return {
         "documents": len(corpus.texts),
@@ -223,14 +252,14 @@ def add_to_index(
     refuse_overwriting_inputs([index, duplicates], paths)
     loaded = MinHashIndex.load(index, expect)
     corpus = read_corpus(list(paths), read)
-    outcome = loaded.add(corpus.texts, corpus.ids, read.on_duplicate_id)
-    records = _match_records(corpus, outcome.matches)
-    targets = {} if duplicates is None else {duplicates: (json_line(r) for r in records)}
-    write_together(targets, before_commit=functools.partial(loaded.save, index))
+    _outcome = loaded.add(corpus.texts, corpus.ids, read.on_duplicate_id)
+    records = _match_records(corpus, _outcome.matches)
+    targets = {} if duplicates is None else {duplicates: (_json_line(r) for r in records)}
+    _write_together(targets, before_commit=functools.partial(loaded.save, index))
     return {
         "documents": len(corpus.texts),
-        "added": len(outcome.added),
-        "left_out": len(outcome.left_out),
-        "empty": len(outcome.empty),
+        "added": len(_outcome.added),
+        "left_out": len(_outcome.left_out),
+        "empty": len(_outcome.empty),
         "indexed": len(loaded.ids),
     }

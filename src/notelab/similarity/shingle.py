@@ -9,21 +9,23 @@ import os
 import re
 import sys
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
 
 from notelab._util import InputError, atomic_write_bytes
-from notelab.similarity import _kernels
+from notelab.similarity import _text_kernels
 from notelab.similarity._interrupt import deferred
+from notelab.similarity.options import DEFAULTS
+from notelab.similarity.sketch import _concat_sets
 
 UNITS = ("word", "char")
 _WORD = re.compile(r"\w+")
 _SPACES = re.compile(r"\s+")
 
 
-def normalise(text: str) -> str:
+def _normalise(text: str) -> str:
     """Unicode NFC, then lower case."""
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
@@ -38,10 +40,12 @@ def tokens(text: str) -> list[str]:
     >>> tokens("Hello, WORLD! Ça va?")
     ['hello', 'world', 'ça', 'va']
     """
-    return _WORD.findall(normalise(text))
+    return _WORD.findall(_normalise(text))
 
 
-def shingles(text: str, ngram: int = 5, unit: str = "word") -> set[tuple[str, ...] | str]:
+def shingles(
+    text: str, ngram: int = DEFAULTS.ngram, unit: str = DEFAULTS.unit
+) -> set[tuple[str, ...] | str]:
     """The shingle set of one text, as Python objects (the reference definition).
 
     A text with fewer than ``ngram`` units has one shingle made of all of them; a text with
@@ -54,8 +58,8 @@ def shingles(text: str, ngram: int = 5, unit: str = "word") -> set[tuple[str, ..
     >>> shingles("a b", ngram=5)
     {('a', 'b')}
     """
-    check_params(ngram, unit)
-    units: Sequence = tokens(text) if unit == "word" else collapse(text)
+    _check_params(ngram, unit)
+    units: Sequence = tokens(text) if unit == "word" else _collapse(text)
     if not units:
         return set()
     width = min(ngram, len(units))
@@ -63,18 +67,18 @@ def shingles(text: str, ngram: int = 5, unit: str = "word") -> set[tuple[str, ..
     return {tuple(g) if unit == "word" else g for g in grams}
 
 
-def collapse(text: str) -> str:
+def _collapse(text: str) -> str:
     """Normalised text with every whitespace run collapsed to one space, trimmed."""
-    return _SPACES.sub(" ", normalise(text)).strip()
+    return _SPACES.sub(" ", _normalise(text)).strip()
 
 
-def exact_jaccard(a: str, b: str, ngram: int = 5, unit: str = "word") -> float:
+def exact_jaccard(a: str, b: str, ngram: int = DEFAULTS.ngram, unit: str = DEFAULTS.unit) -> float:
     """Exact Jaccard similarity of two texts' shingle sets (0.0 when either is empty).
 
     Examples
     --------
-    >>> exact_jaccard("the cat sat on the mat", "the cat sat on a mat", ngram=2)
-    0.4285714285714285
+    >>> round(exact_jaccard("the cat sat on the mat", "the cat sat on a mat", ngram=2), 4)
+    0.4286
     """
     x, y = shingles(a, ngram, unit), shingles(b, ngram, unit)
     if not x or not y:
@@ -82,7 +86,7 @@ def exact_jaccard(a: str, b: str, ngram: int = 5, unit: str = "word") -> float:
     return len(x & y) / len(x | y)
 
 
-def check_params(ngram: int, unit: str) -> None:
+def _check_params(ngram: int, unit: str) -> None:
     """Validate shingling parameters."""
     if isinstance(ngram, bool) or not isinstance(ngram, int | np.integer) or ngram < 1:
         raise InputError("ngram as a positive integer", repr(ngram), "pass ngram >= 1, e.g. 5")
@@ -91,7 +95,7 @@ def check_params(ngram: int, unit: str) -> None:
 
 
 @functools.cache
-def character_tables() -> tuple[np.ndarray, np.ndarray]:
+def _character_tables() -> tuple[np.ndarray, np.ndarray]:
     """Python's ``\\w`` and ``\\s`` as boolean tables over every code point.
 
     Built once per Unicode version (about 0.7 s) and cached in the user's cache directory.
@@ -127,21 +131,43 @@ def _runs_table(pattern: re.Pattern[str], everything: str) -> np.ndarray:
     return table
 
 
-def encode(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+_BYTES_PER_CHUNK = 1 << 23  # texts are shingled this many bytes at a time
+
+
+def _encode(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """Normalised texts as one flat array of UTF-8 bytes plus offsets, for the kernels."""
-    prepared = [normalise(t).encode("utf-8", "surrogatepass") for t in texts]
-    lengths = np.fromiter((len(p) for p in prepared), np.int64, len(prepared))
+    prepared = [_normalise(t).encode("utf-8", "surrogatepass") for t in texts]
+    lengths = np.fromiter(map(len, prepared), np.int64, len(prepared))
     offsets = np.zeros(len(prepared) + 1, np.int64)
     np.cumsum(lengths, out=offsets[1:])
     return np.frombuffer(b"".join(prepared), np.uint8), offsets
 
 
-def shingle_hash_sets(
-    texts: Sequence[str], ngram: int = 5, unit: str = "word"
+def _chunks(offsets: np.ndarray, size: int) -> Iterator[tuple[int, int]]:
+    """Runs [lo, hi) of documents spanning about ``size`` of what ``offsets`` counts."""
+    n, lo = len(offsets) - 1, 0
+    while lo < n:
+        hi = int(np.searchsorted(offsets, offsets[lo] + size, side="right")) - 1
+        hi = min(n, max(hi, lo + 1))
+        yield lo, hi
+        lo = hi
+
+
+def _shingle_hash_sets(
+    texts: Sequence[str], ngram: int = DEFAULTS.ngram, unit: str = DEFAULTS.unit
 ) -> tuple[np.ndarray, np.ndarray]:
     """Every text's sorted unique 64-bit shingle hashes, in CSR layout (values, offsets)."""
-    check_params(ngram, unit)
-    codes, offsets = encode(texts)
-    tables = character_tables()
-    with deferred():
-        return _kernels.shingle_sets(codes, offsets, int(ngram), unit == "word", *tables)
+    _check_params(ngram, unit)
+    sizes = np.fromiter(map(len, texts), np.int64, len(texts))  # characters, to cut chunks
+    bounds = np.zeros(len(texts) + 1, np.int64)
+    np.cumsum(sizes, out=bounds[1:])
+    tables = _character_tables()
+    parts = []
+    with deferred() as check:
+        for lo, hi in _chunks(bounds, _BYTES_PER_CHUNK):
+            check()
+            codes, offsets = _encode(texts[lo:hi])
+            parts.append(
+                _text_kernels.shingle_sets(codes, offsets, int(ngram), unit == "word", *tables)
+            )
+    return _concat_sets(parts)

@@ -1,0 +1,87 @@
+"""Compiled banding: one key per (document, band), and the pairs that share a key."""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+from notelab.similarity._hashing import combine
+
+_EMPTY_SALT = np.uint64(0xA5A5A5A5A5A5A5A5)
+
+
+@nb.njit(parallel=True, cache=True)
+def band_keys(signatures, bands, rows, nonempty):  # pragma: no cover - compiled
+    """One uint64 key per (band, document): a hash of the band's ``rows`` signature values.
+
+    Empty documents get distinct keys (their own index) so they never share a bucket.
+    """
+    n_docs = signatures.shape[0]
+    out = np.empty((bands, n_docs), np.uint64)
+    for d in nb.prange(n_docs):
+        for band in range(bands):
+            if not nonempty[d]:
+                out[band, d] = np.uint64(d) ^ _EMPTY_SALT
+                continue
+            h = np.uint64(band + 1)
+            for r in range(rows):
+                h = combine(h, np.uint64(signatures[d, band * rows + r]))
+            out[band, d] = h
+    return out
+
+
+@nb.njit(cache=True, nogil=True)
+def _bucket_pairs_into(keys, docs, out, at):  # pragma: no cover - compiled
+    """Write every pair (lo, hi) sharing a key (``keys`` sorted) from ``at``; return the end."""
+    n = keys.shape[0]
+    start = 0
+    k = at
+    for i in range(1, n + 1):
+        if i == n or keys[i] != keys[start]:
+            for x in range(start, i):
+                for y in range(x + 1, i):
+                    p, q = docs[x], docs[y]
+                    out[k, 0] = min(p, q)
+                    out[k, 1] = max(p, q)
+                    k += 1
+            start = i
+    return k
+
+
+@nb.njit(cache=True, nogil=True)
+def _pair_count(keys):  # pragma: no cover - compiled
+    n = keys.shape[0]
+    total = 0
+    start = 0
+    for i in range(1, n + 1):
+        if i == n or keys[i] != keys[start]:
+            m = i - start
+            total += m * (m - 1) // 2
+            start = i
+    return total
+
+
+@nb.njit(cache=True, nogil=True)
+def bucket_pairs(keys, docs):  # pragma: no cover - compiled
+    """All pairs (lo, hi) of documents that share a key, with ``keys`` sorted ascending."""
+    out = np.empty((_pair_count(keys), 2), np.int64)
+    _bucket_pairs_into(keys, docs, out, 0)
+    return out
+
+
+@nb.njit(parallel=True, cache=True)
+def banded_pairs(keys, docs):  # pragma: no cover - compiled
+    """Pairs sharing a key in any band (repeats across bands kept), bands in parallel."""
+    bands = keys.shape[0]
+    orders = np.empty(keys.shape, np.int64)
+    counts = np.zeros(bands + 1, np.int64)
+    for band in nb.prange(bands):
+        order = np.argsort(keys[band])
+        orders[band] = order
+        counts[band + 1] = _pair_count(keys[band][order])
+    starts = np.cumsum(counts)
+    out = np.empty((starts[-1], 2), np.int64)
+    for band in nb.prange(bands):
+        order = orders[band]
+        _bucket_pairs_into(keys[band][order], docs[order], out, starts[band])
+    return out

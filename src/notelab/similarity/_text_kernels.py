@@ -1,0 +1,137 @@
+r"""Compiled shingling: UTF-8 bytes of normalised text in, sorted unique shingle hashes out.
+
+Documents arrive as one flat ``uint8`` array (the UTF-8 of the normalised text: NFC, lower
+case) with ``offsets`` (CSR): document ``i`` is ``data[offsets[i]:offsets[i+1]]``. Bytes are
+decoded as they are read; Python's ``\w`` and ``\s`` come as look-up tables over every code
+point. Each document is worked in place in one scratch array (units, then n-grams, then
+sorted and made unique), documents in parallel: the result does not depend on the threads.
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+from notelab.similarity._hashing import FNV_OFFSET, FNV_PRIME, GOLDEN, combine, mix
+
+
+@nb.njit(inline="always")
+def _code_point(data, i):  # pragma: no cover - compiled
+    """The code point starting at byte ``i`` of valid UTF-8, and its width in bytes."""
+    b = np.uint32(data[i])
+    if b < 0x80:
+        return b, 1
+    if b < 0xE0:
+        c, width = b & np.uint32(0x1F), 2
+    elif b < 0xF0:
+        c, width = b & np.uint32(0x0F), 3
+    else:
+        c, width = b & np.uint32(0x07), 4
+    for j in range(1, width):
+        c = (c << np.uint32(6)) | (np.uint32(data[i + j]) & np.uint32(0x3F))
+    return c, width
+
+
+@nb.njit(cache=True, nogil=True)
+def _word_units(data, lo, hi, is_word, out, at):  # pragma: no cover - compiled
+    """FNV-1a of each run of word characters (Python's ``\\w+``), mixed; returns the count."""
+    k = at
+    h = FNV_OFFSET
+    inside = False
+    i = lo
+    while i < hi:
+        c, width = _code_point(data, i)
+        i += width
+        if is_word[c]:
+            if not inside:
+                h = FNV_OFFSET
+                inside = True
+            h = (h ^ np.uint64(c)) * FNV_PRIME
+        elif inside:
+            out[k] = mix(h)
+            k += 1
+            inside = False
+    if inside:
+        out[k] = mix(h)
+        k += 1
+    return k - at
+
+
+@nb.njit(cache=True, nogil=True)
+def _char_units(data, lo, hi, is_space, out, at):  # pragma: no cover - compiled
+    """Hashes of the whitespace-collapsed, trimmed text's characters; returns the count."""
+    k = at
+    pending_space = False
+    i = lo
+    while i < hi:
+        c, width = _code_point(data, i)
+        i += width
+        if is_space[c]:
+            pending_space = k > at
+            continue
+        if pending_space:
+            out[k] = mix(np.uint64(32) + GOLDEN)
+            k += 1
+            pending_space = False
+        out[k] = mix(np.uint64(c) + GOLDEN)
+        k += 1
+    return k - at
+
+
+@nb.njit(cache=True, nogil=True)
+def _grams_in_place(buffer, at, units, ngram):  # pragma: no cover - compiled
+    """Replace ``units`` unit hashes at ``at`` by their n-gram hashes (forward, in place);
+    fewer than n units make one shingle. Returns the number of n-grams."""
+    if units == 0:
+        return 0
+    width = min(ngram, units)
+    grams = units - width + 1
+    for i in range(grams):
+        h = np.uint64(width)
+        for j in range(width):
+            h = combine(h, buffer[at + i + j])
+        buffer[at + i] = h
+    return grams
+
+
+@nb.njit(cache=True, nogil=True)
+def _sort_unique(buffer, at, count):  # pragma: no cover - compiled
+    """Sort ``buffer[at:at+count]`` and drop repeats in place; returns the unique count."""
+    if count == 0:
+        return 0
+    part = buffer[at : at + count]
+    part.sort()
+    kept = 1
+    for i in range(1, count):
+        if part[i] != part[kept - 1]:
+            part[kept] = part[i]
+            kept += 1
+    return kept
+
+
+@nb.njit(parallel=True, cache=True)
+def shingle_sets(data, offsets, ngram, word_mode, is_word, is_space):  # pragma: no cover
+    """Sorted unique shingle hashes of every document, as (values, offsets) in CSR layout.
+
+    A document has at most one unit per byte, so its bytes' span of a scratch array holds
+    its units, then its n-grams, then its set.
+    """
+    n_docs = offsets.shape[0] - 1
+    base = offsets[0]
+    scratch = np.empty(offsets[-1] - base, np.uint64)
+    sizes = np.zeros(n_docs + 1, np.int64)
+    for d in nb.prange(n_docs):
+        lo, hi = offsets[d], offsets[d + 1]
+        at = lo - base
+        if word_mode:
+            units = _word_units(data, lo, hi, is_word, scratch, at)
+        else:
+            units = _char_units(data, lo, hi, is_space, scratch, at)
+        grams = _grams_in_place(scratch, at, units, ngram)
+        sizes[d + 1] = _sort_unique(scratch, at, grams)
+    out_offsets = np.cumsum(sizes)
+    values = np.empty(out_offsets[-1], np.uint64)
+    for d in nb.prange(n_docs):
+        at = offsets[d] - base
+        values[out_offsets[d] : out_offsets[d + 1]] = scratch[at : at + sizes[d + 1]]
+    return values, out_offsets
