@@ -6,7 +6,7 @@ import click
 from rich.table import Table
 
 from notelab.cli._common import emit_json, json_option, stdout_console
-from notelab.training import ACCUMULATION_MODES, schedule
+from notelab.training import ACCUMULATION_MODES, Schedule, schedule
 
 
 def _count(value: int | float) -> str:
@@ -65,17 +65,23 @@ def steps_command(
     )
     if as_json:
         emit_json(result.as_dict())
-        return
-    table = Table(title=f"N={samples:,}, B={batch_size:,}, {epochs} epoch(s)", show_header=False)
-    rows = [
-        ("batches per epoch", f"{result.batches_per_epoch:,}"),
-        ("last batch size", f"{result.last_batch_size:,}"),
-        ("samples per epoch", f"{result.samples_per_epoch:,}"),
-        ("optimizer steps per epoch", _count(result.steps_per_epoch)),
-        ("total batches", f"{result.total_batches:,}"),
-        ("total optimizer steps", f"{result.total_steps:,}"),
-        ("samples seen", f"{result.samples_seen:,}"),
-    ]
-    for name, value in rows:
-        table.add_row(name, value)
-    stdout_console().print(table)
+    else:
+        stdout_console().print(_table(result))
+
+
+def _table(result: Schedule) -> Table:
+    table = Table(
+        title=f"N={result.samples:,}, B={result.batch_size:,}, {result.epochs} epoch(s)",
+        show_header=False,
+    )
+    for name, value in (
+        ("batches per epoch", result.batches_per_epoch),
+        ("last batch size", result.last_batch_size),
+        ("samples per epoch", result.samples_per_epoch),
+        ("optimizer steps per epoch", result.steps_per_epoch),
+        ("total batches", result.total_batches),
+        ("total optimizer steps", result.total_steps),
+        ("samples seen", result.samples_seen),
+    ):
+        table.add_row(name, _count(value))
+    return table
