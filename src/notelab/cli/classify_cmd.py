@@ -148,22 +148,22 @@ def _ms(seconds: float | None) -> str:
 
 
 def _print_leaderboard(document: dict[str, Any]) -> None:
+    from rich import box
+
     metric = document["metric"]
     table = Table(
-        title=f"{document['cv']}-fold x {document['repeats']} repeats, ranked by {metric}"
+        title=f"{document['cv']}-fold x {document['repeats']} repeats, ranked by {metric}",
+        box=box.SIMPLE_HEAD,
     )
-    for name in ("rank", "model", "mean", "95% interval", "tied", "ROC AUC"):
-        table.add_column(name, justify="right" if name != "model" else "left")
-    table.add_column("fit (ms)", justify="right")
-    table.add_column("predict (ms)", justify="right")
-    for rank, m in enumerate(document["models"], 1):
+    for name in ("model", "mean", "95% interval", "tied", "ROC AUC", "fit ms", "predict ms"):
+        table.add_column(name, justify="left" if name == "model" else "right")
+    for m in document["models"]:
         s, auc = m["metrics"][metric], m["metrics"].get("roc_auc", {})
         tied = {True: "yes", False: "no", None: "-"}[m["tied_with_best"]]
         table.add_row(
-            str(rank) if not m["error"] else "-",
             m["name"] + (" (failed)" if m["error"] else ""),
             _number(s["mean"]),
-            f"{_number(s['low'])} to {_number(s['high'])}",
+            f"{_number(s['low'])}-{_number(s['high'])}",
             "best" if m["name"] == document["best"] else tied,
             _number(auc.get("mean")),
             _ms(m["fit_seconds"]),
@@ -247,7 +247,9 @@ def profile_command(
 
 
 def _table(title: str, columns: list[str], rows: list[list[str]]) -> Table:
-    table = Table(title=title)
+    from rich import box
+
+    table = Table(title=title, box=box.SIMPLE_HEAD)
     for k, name in enumerate(columns):
         table.add_column(name, justify="left" if k == 0 else "right")
     for row in rows:
@@ -278,30 +280,19 @@ def _print_profile(document: dict[str, Any]) -> None:
         for r in document["depth"]
     ]
     console = stdout_console()
-    console.print(
-        _table(
-            f"Overfitting ({rows:,} rows, balanced accuracy)",
-            ["model", "train", "test", "gap"],
-            gap,
-        )
-    )
-    console.print(
-        _table(
-            "Without a scaler: predictions kept after rescaling, score change after each transform",
+    console.print(f"Balanced accuracy, {rows:,} rows, mean over the folds", highlight=False)
+    tables = (
+        ("Overfitting", ["model", "train", "test", "gap"], gap),
+        (
+            "No scaler: predictions kept, score change",
             ["model", "same predictions", "rescaled", "log", "rank"],
             sens,
-        )
+        ),
+        ("Noise columns added", ["model", *(f"+{k:,}" for k in noise)], noisy),
+        ("Tree depth and pruning", ["model", "max depth", "train", "test", "gap"], depth),
     )
-    console.print(
-        _table("Score with noise columns added", ["model", *(f"+{k:,}" for k in noise)], noisy)
-    )
-    console.print(
-        _table(
-            "Decision tree against depth, and pruning",
-            ["model", "max depth", "train", "test", "gap"],
-            depth,
-        )
-    )
+    for title, columns, body in tables:
+        console.print(_table(title, columns, body))
     largest = max(r["rows"] for r in document["timing"])
     speed = ", ".join(
         f"{r['model']} {_ms(r['fit_seconds'])}/{_ms(r['predict_seconds'])}"
