@@ -634,6 +634,14 @@ def _with_intervals(
     axes.errorbar(x, values, yerr=spread, marker="o", capsize=3, **style)
 
 
+def _finished(figure: Any, name: str, caption: str, **labels: str) -> Figure:
+    """A log-x figure with its labels and legend, in the house style."""
+    axes = figure.axes[0]
+    axes.set(xscale="log", **labels)
+    axes.legend()
+    return Figure(name, caption, finish(figure))
+
+
 def _accuracy_figure(rows: list[dict[str, Any]]) -> Figure:
     figure, axes = new_axes()
     for colour, norm in zip(PALETTE, NORMS, strict=False):
@@ -643,18 +651,14 @@ def _accuracy_figure(rows: list[dict[str, Any]]) -> Figure:
         _with_intervals(axes, sizes, [r["metric"] for r in mine], color=colour, label=label)
     low, high = axes.get_ylim()
     axes.set_ylim(max(0.0, low), min(1.01, high))  # accuracy: intervals drawn within [0, 1]
-    axes.set(
-        xscale="log",
+    return _finished(
+        figure,
+        "note03-accuracy",
+        "Held-out accuracy of the digits CNN against batch size for each normalisation, mean "
+        "over seeds with 95% intervals.",
         xlabel="batch size",
         ylabel="held-out accuracy",
         title="Digits CNN: accuracy against batch size",
-    )
-    axes.legend()
-    return Figure(
-        "note03-accuracy",
-        "Held-out accuracy of the digits CNN against batch size "
-        "for each normalisation, mean over seeds with 95% intervals.",
-        finish(figure),
     )
 
 
@@ -664,20 +668,15 @@ def _modes_figure(rows: list[dict[str, Any]]) -> Figure:
     layer = max(r["layer_gap"] for r in rows)
     _with_intervals(axes, sizes, [r["gap"] for r in rows], label="batch norm")
     axes.plot([], [], " ", label=f"layer norm: {layer:g} at every batch size")
-    axes.set(
-        xscale="log",
-        yscale="log",
+    axes.set_yscale("log")
+    return _finished(
+        figure,
+        "note03-train-eval-gap",
+        "RMS difference between batch norm's training-mode and eval-mode outputs of the same "
+        "digits against batch size (95% intervals); layer norm's is 0.",
         xlabel="batch size",
         ylabel="train vs eval output gap (std, RMS)",
         title="Batch statistics vs running statistics",
-    )
-    axes.legend()
-    return Figure(
-        "note03-train-eval-gap",
-        "RMS difference between batch norm's training-mode "
-        "and eval-mode outputs of the same digits against batch size (95% intervals); "
-        "layer norm's is 0.",
-        finish(figure),
     )
 
 
@@ -687,19 +686,15 @@ def _lr_figure(rows: list[dict[str, Any]]) -> Figure:
     for normalised, label in ((True, "with batch norm"), (False, "without normalisation")):
         _with_intervals(axes, lrs, [_loss(rows, lr, normalised) for lr in lrs], label=label)
     axes.set_ylim(bottom=max(0.0, axes.get_ylim()[0]))  # a loss is not negative
-    axes.set(
-        xscale="log",
+    return _finished(
+        figure,
+        "note03-learning-rate",
+        "Held-out loss of a 4-layer MLP on the digits after a fixed number of SGD steps "
+        "against the learning rate, with and without batch norm (mean over seeds, 95% "
+        "intervals).",
         xlabel="learning rate",
         ylabel="held-out loss",
         title="Loss after a fixed number of steps",
-    )
-    axes.legend()
-    return Figure(
-        "note03-learning-rate",
-        "Held-out loss of a 4-layer MLP on the digits after a "
-        "fixed number of SGD steps against the learning rate, with and without batch "
-        "norm (mean over seeds, 95% intervals).",
-        finish(figure),
     )
 
 

@@ -19,7 +19,8 @@ full size where the weight allows.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
 import torch
 from torch.autograd.function import once_differentiable
@@ -191,17 +192,5 @@ class Normalize(torch.autograd.Function):
         return grad_x, grad_w, grad_b, None, None, None, None, None, None
 
 
-def normalize(
-    x: torch.Tensor,
-    weight: torch.Tensor | None,
-    bias: torch.Tensor | None,
-    mean: torch.Tensor | None,
-    var: torch.Tensor | None,
-    mask: torch.Tensor | None,
-    dims: Dims,
-    eps: float,
-    center: bool,
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """:class:`Normalize` applied: ``(y, batch mean, batch variance)``; see its docstring."""
-    out = Normalize.apply(x, weight, bias, mean, var, mask, dims, eps, center)  # type: ignore[no-untyped-call]
-    return out[0], out[1], out[2]
+# :class:`Normalize` applied, typed: ``(y, batch mean, batch variance)``; see its docstring.
+normalize = cast("Callable[..., tuple[torch.Tensor, torch.Tensor, torch.Tensor]]", Normalize.apply)
