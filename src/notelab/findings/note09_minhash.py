@@ -16,7 +16,7 @@ from notelab.similarity import MinHasher, exact_jaccard
 from notelab.similarity.samples import pair_with_jaccard
 
 NOTE_DOCS = ["the cat sat down", "the cat ran away", "a dog sat down"]
-PERMUTATIONS = {"quick": 100, "full": 200}  # explicit permutations of the note's example
+PERMUTATIONS = {"quick": 400, "full": 1000}  # explicit permutations of the note's example
 TRIALS = {"quick": 4_000, "full": 20_000}  # MinHash draws per pair for P[equal]
 KS = {"quick": (16, 32, 64, 128, 256), "full": (16, 32, 64, 128, 256, 512)}
 PAIRS_PER_LEVEL = {"quick": 30, "full": 60}  # pairs at each of 9 Jaccard levels
