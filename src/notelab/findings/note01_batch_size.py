@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -23,10 +23,19 @@ from notelab._util.rounds import Rounds, interleave
 from notelab.findings.model import Claim, Figure, Finding, Table
 from notelab.findings.registry import note_title
 from notelab.findings.stats import Estimate, at_least, between
-from notelab.training.profiler import Profile, TrialRow, find_knee, fit_memory_model
+from notelab.training.profiler import (
+    MemoryModel,
+    Profile,
+    TrialRow,
+    find_knee,
+    fit_memory_model,
+)
 from notelab.training.schedule import steps_per_epoch
 from notelab.training.sizes import format_hms
 from notelab.training.trial import TrialResult, TrialSpec
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure as MplFigure
 
 SAMPLES = 89_000
 NOTE_RATIO = 84 / 105  # the note: 1 h 45 min at batch 1, 1 h 24 min at batch 2
@@ -157,8 +166,8 @@ def falls_then_flattens(data: dict[str, Any]) -> Claim:
         later,
         holds=FLATTENS,
         partly=KEEPS_FALLING,
-        evidence=f"An epoch is {epoch[first] / epoch[middle]:.2g}x faster at batch {middle} than "
-        f"at batch {first}, and {epoch[middle] / epoch[last]:.2g}x faster again at batch "
+        evidence=f"An epoch is {epoch[first] / epoch[middle]:.3g}x faster at batch {middle} than "
+        f"at batch {first}, and {epoch[middle] / epoch[last]:.3g}x faster again at batch "
         f"{last}: on a log scale the second fall is {later.text()} of the first, where a "
         f"curve falling at one rate would give 1. Knee: {reason}. The machine's speed (CPU time "
         f"per step) varied by {curve.drift():.0%} between rounds; sizes are compared within a "
@@ -175,15 +184,20 @@ def _r_squared(memory: Rounds[int]) -> list[float]:
     ]
 
 
+def _memory_model(data: dict[str, Any]) -> MemoryModel:
+    model = fit_memory_model(_rows(data))
+    if model is None:
+        raise RuntimeError("peak memory was measured at fewer than two batch sizes")
+    return model
+
+
 def linear_memory(data: dict[str, Any]) -> Claim:
     """Memory: fixed plus linear in the batch."""
     memory: Rounds[int] = data["memory"]
     r2 = Estimate.median_interval(
         _r_squared(memory), unit="R²", method=f"median of {memory.count} rounds"
     )
-    model = fit_memory_model(_rows(data))
-    if model is None:
-        raise RuntimeError("peak memory was measured at fewer than two batch sizes")
+    model = _memory_model(data)
     return Claim.judged(
         "Memory is a fixed part (weights, gradients, optimizer state) plus a part that "
         "grows about linearly with batch size (activations).",
@@ -245,25 +259,79 @@ def _profile(rows: list[TrialRow]) -> Profile:
     )
 
 
+def _epochs(curve: Rounds[int], size: int) -> Estimate:
+    """Epoch seconds at ``size``: the median over rounds with its interval."""
+    steps = steps_per_epoch(SAMPLES, size)
+    return Estimate.median_interval([steps * t for t in curve.of(size)])
+
+
+def time_figure(data: dict[str, Any], knee: int | None) -> MplFigure:
+    """Time per epoch against batch size, with the 95% interval of each median as a band."""
+    from notelab.findings._plot import band, new_axes
+
+    sizes, curve = list(data["sizes"]), data["curve"]
+    epochs = [_epochs(curve, b) for b in sizes]
+    figure, axes = new_axes()
+    band(
+        axes,
+        sizes,
+        [e.low / 60 for e in epochs],
+        [e.high / 60 for e in epochs],
+        label="95% interval",
+    )
+    axes.plot(sizes, [e.value / 60 for e in epochs], "o-", label="median of the rounds")
+    if knee:
+        axes.axvline(knee, ls=":", color="grey", label=f"knee (batch {knee})")
+    axes.set(xscale="log", yscale="log", xlabel="batch size", ylabel="time per epoch (min)")
+    axes.legend()
+    return figure
+
+
+def memory_figure(data: dict[str, Any], model: MemoryModel) -> MplFigure:
+    """Peak memory against batch size, with the fitted line."""
+    from notelab.findings._plot import new_axes
+
+    sizes, memory = list(data["sizes"]), data["memory"]
+    figure, axes = new_axes()
+    axes.plot(sizes, [memory.median(b) / 2**20 for b in sizes], "o", label="measured peak")
+    axes.plot(
+        sizes,
+        [model.predict(b) / 2**20 for b in sizes],
+        "-",
+        label=f"{model.fixed_bytes / 2**20:.0f} MiB + {model.per_sample_bytes / 2**20:.2f} MiB "
+        f"x batch",
+    )
+    axes.set(xlabel="batch size", ylabel="peak memory (MiB)")
+    axes.legend()
+    return figure
+
+
 def run(scale: str = "quick", seed: int = 0) -> Finding:
     """Time and memory of the transformer workload across batch sizes; note 1's claims."""
-    from notelab.training.plot import memory_figure, time_figure
-
     data = measure(scale, seed)
-    rows = _rows(data)
-    profile = _profile(rows)
+    profile = _profile(_rows(data))
+    rounds = data["curve"].count
     return Finding(
         note=1,
         title=note_title(1),
         claims=[one_to_two(data), falls_then_flattens(data), linear_memory(data)],
         workload=f"a small transformer encoder (2 layers, width 128, 64 tokens) trained at "
         f"batch sizes {data['sizes'][0]} to {data['sizes'][-1]}; epochs of {SAMPLES:,} examples "
-        f"projected from {data['curve'].count} interleaved rounds of steps",
+        f"projected from {rounds} interleaved rounds of steps",
         device=f"this machine's CPU, {THREADS} thread, steps timed in CPU time",
         tables=[_table(data)],
         figures=[
-            Figure("note01-time", "Projected time per epoch and throughput.", time_figure(profile)),
-            Figure("note01-memory", "Peak memory with the fitted line.", memory_figure(profile)),
+            Figure(
+                "note01-time",
+                f"Time per epoch of {SAMPLES:,} examples against batch size (one CPU thread), "
+                f"the median of {rounds} interleaved rounds with its 95% interval.",
+                time_figure(data, profile.knee),
+            ),
+            Figure(
+                "note01-memory",
+                "Peak memory of a fresh worker against batch size, with the fitted line.",
+                memory_figure(data, _memory_model(data)),
+            ),
         ],
         data={
             **profile.as_dict(),
