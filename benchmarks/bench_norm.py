@@ -112,6 +112,11 @@ def measure(kind: str, shape: tuple[int, ...], rounds: int, device: str) -> dict
     return {name: Estimate.median_interval(t, unit="s") for name, t in times.items()}
 
 
+def _ms_interval(estimate: Estimate) -> str:
+    """``0.83 (0.78-0.91)``: the median and its 95% interval in milliseconds."""
+    return f"{estimate.value * 1e3:.2f} ({estimate.low * 1e3:.2f}-{estimate.high * 1e3:.2f})"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=30)
@@ -130,7 +135,7 @@ def main() -> None:
                 [
                     "x".join(map(str, shape)),
                     kind,
-                    f"{ours * 1e3:.2f} ({est['notelab'].low * 1e3:.2f}-{est['notelab'].high * 1e3:.2f})",
+                    _ms_interval(est["notelab"]),
                     f"{auto * 1e3:.2f}",
                     f"{native * 1e3:.2f}",
                     auto / ours,
