@@ -22,7 +22,7 @@ def iris_files(tmp_path_factory):
 def test_compare_json_matches_the_library(iris_files, tmp_path):
     frame, paths = iris_files
     plot = tmp_path / "board.png"
-    args = ["--target", "species", "--models", "tree,logistic,knn", "--cv", "3"]
+    args = ["--target", "species", "--models", "tree,logistic,knn", "--cv", "3", "--jobs", "1"]
     result = run_cli(
         "classify", "compare", str(paths["parquet"]), *args, "--plot", str(plot), "--json"
     )
@@ -43,15 +43,21 @@ def test_compare_json_matches_the_library(iris_files, tmp_path):
 def test_compare_table_and_explain_text(iris_files):
     _, paths = iris_files
     board = run_cli(
-        "classify", "compare", str(paths["csv"]), "--target", "species", "--models", "tree,lda"
+        "classify",
+        "compare",
+        str(paths["csv"]),
+        "--target",
+        "species",
+        "--models",
+        "tree,lda",
+        "--jobs",
+        "1",
     )
     assert board.code == 0, board.stderr
     assert "lda" in board.stdout and "tied" in board.stdout and "best: " in board.stdout
     path = run_cli("classify", "explain", str(paths["csv"]), "--target", "species", "--row", "0")
     assert path.code == 0, path.stderr
-    assert path.stdout.splitlines()[0] == "petal length (cm) <= 2.45 (row: 1.4)" or (
-        "-> class setosa" in path.stdout
-    )
+    assert path.stdout.splitlines()[0].startswith("petal ")  # the root splits on a petal
     assert "-> class setosa" in path.stdout and "tree: depth" in path.stdout
 
 
@@ -76,6 +82,10 @@ def test_profile_json_with_categorical_column(tmp_path):
         "tree,knn",
         "--noise",
         "10",
+        "--cv",
+        "2",
+        "--jobs",
+        "1",
         "--json",
     )
     assert result.code == 0, result.stderr
