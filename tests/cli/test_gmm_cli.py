@@ -78,11 +78,12 @@ def test_dask_engine_same_fit(table):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--columns", "label"], "non-numeric ['label']"),
+        (["--columns", "label"], "column 'label' of t.csv, got 'x' at row 1"),
         (["--columns", "zzz"], "expected columns from"),
         (["--k", "0"], "--k as a positive integer"),
-        (["--k", "500"], "at least n_components=500"),
+        (["--k", "500"], "at most the number of rows (400), got --k 500"),
         (["--covariance", "round"], "Invalid value"),
+        (["--k", "auto", "--engine", "dask"], "--k N with --engine dask"),
     ],
 )
 def test_bad_input_exit_2(table, args, message):
@@ -92,11 +93,99 @@ def test_bad_input_exit_2(table, args, message):
     assert message in result.stderr and "Traceback" not in result.stderr
 
 
-def test_nan_in_data(tmp_path):
-    path = tmp_path / "nan.csv"
-    path.write_text("a\n1\n2\n\n3\nnan\n")
+def _one_line_error(result, *parts):
+    assert result.code == 2, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    for part in parts:
+        assert part in result.stderr, result.stderr
+
+
+def test_a_text_cell_in_a_column_of_numbers_is_an_error_naming_row_and_column(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text("x,y\n1,2\n3,4\nabc,5\n6,7\n")
     result = run_cli("gmm", "fit", str(path), "--k", "1")
-    assert result.code == 2 and "NaN" in result.stderr
+    _one_line_error(result, "column 'x' of d.csv", "'abc' at row 3")
+
+
+def test_a_column_of_text_is_left_out_with_a_warning(table):
+    _, paths = table
+    result = run_cli("gmm", "fit", str(paths["csv"]), "--k", "2", "--json")
+    assert result.code == 0, result.stderr
+    data = result.json()
+    assert data["columns"] == ["a", "b"]
+    assert "column 'label' left out: it holds text such as 'x'" in data["warnings"]
+    human = run_cli("gmm", "fit", str(paths["csv"]), "--k", "2")
+    assert "warning: column 'label' left out" in human.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "parts"),
+    [
+        ("a,b\n1,2\n,3\n4,5\n", ["empty cell at row 2", "column 'a'"]),
+        ("a,b\n1,2\n3,inf\n4,5\n", ["'inf' at row 2", "column 'b'"]),
+        ("a,b\n", ["at least one data row", "t.csv has none"]),
+        ("", ["t.csv is empty"]),
+    ],
+)
+def test_missing_values_and_empty_tables_say_what_the_user_did(tmp_path, text, parts):
+    path = tmp_path / "t.csv"
+    path.write_text(text)
+    result = run_cli("gmm", "fit", str(path), "--k", "1")
+    _one_line_error(result, *parts)
+    assert "HistGradientBoosting" not in result.stderr
+
+
+def test_k_max_larger_than_the_rows_names_the_option(tmp_path):
+    path = tmp_path / "six.csv"
+    path.write_text("x\n" + "\n".join(map(str, range(6))) + "\n")
+    result = run_cli("gmm", "fit", str(path), "--k", "auto", "--k-max", "50")
+    _one_line_error(result, "--k-max 50", "number of rows (6)", "pass --k-max 6 or less")
+    assert "n_components=7" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "write", "parts"),
+    [
+        (
+            "bad.parquet",
+            lambda p: p.write_bytes(b"PAR1 not parquet at all"),
+            ["PARQUET", "bad.parquet"],
+        ),
+        ("bad.npy", lambda p: p.write_bytes(b"garbage"), ["a .npy file", "bad.npy"]),
+        (
+            "objects.npy",
+            lambda p: np.save(p, np.array([[1, "a"]], dtype=object)),
+            ["Python objects", "objects.npy"],
+        ),
+        (
+            "cut.npy",
+            lambda p: (np.save(p, np.ones((100, 2))), p.write_bytes(p.read_bytes()[:300])),
+            ["truncated", "cut.npy"],
+        ),
+        ("empty.csv", lambda p: p.write_text(""), ["empty.csv is empty"]),
+        ("bad.csv.gz", lambda p: p.write_bytes(b"not gzip"), ["bad.csv.gz"]),
+    ],
+)
+def test_unreadable_files_are_one_line_naming_the_file(tmp_path, name, write, parts):
+    path = tmp_path / name
+    write(path)
+    _one_line_error(run_cli("gmm", "fit", str(path), "--k", "1"), *parts)
+
+
+def test_nan_in_a_npy_file_is_located(tmp_path):
+    X = np.ones((50, 2))
+    X[7, 1] = np.nan
+    np.save(tmp_path / "x.npy", X)
+    _one_line_error(run_cli("gmm", "fit", str(tmp_path / "x.npy"), "--k", "1"), "NaN", "X[7, 1]")
+
+
+@pytest.mark.parametrize("option", ["--assign", "--plot"])
+def test_an_output_that_is_the_input_is_refused(table, option):
+    _, paths = table
+    before = paths["csv"].read_bytes()
+    result = run_cli("gmm", "fit", str(paths["csv"]), option, str(paths["csv"]))
+    _one_line_error(result, "not an input")
+    assert paths["csv"].read_bytes() == before
 
 
 def test_missing_file_and_wrong_suffix(tmp_path):
@@ -104,4 +193,4 @@ def test_missing_file_and_wrong_suffix(tmp_path):
     other = tmp_path / "x.txt"
     other.write_text("1\n")
     result = run_cli("gmm", "fit", str(other))
-    assert result.code == 2 and ".csv" in result.stderr
+    assert result.code == 2 and ".csv" in result.stderr and ".npy" in result.stderr

@@ -2,7 +2,7 @@ import pytest
 
 from notelab._util import InputError
 from notelab.mixture import select_components
-from tests.mixture.test_model import synthetic
+from tests.mixture.conftest import synthetic
 
 
 def test_bic_finds_the_true_number_of_components():

@@ -6,8 +6,13 @@ every tool gives the same clear error for a missing, empty or corrupt file.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
 
 from notelab._util.errors import InputError
 
@@ -82,3 +87,121 @@ def _read(path: Path, kind: str) -> pd.DataFrame:
     if kind == "parquet":
         return pd.read_parquet(path)
     return pd.read_json(path, lines=True, compression="infer")
+
+
+@dataclass(frozen=True)
+class NumericColumns:
+    """Columns of a table as one float64 array, and the columns left out by default.
+
+    Attributes
+    ----------
+    values : numpy.ndarray
+        (rows, columns) float64, every cell finite.
+    names : list of str
+        The column of each array column.
+    left_out : list of str
+        One sentence per column left out by default, naming it and saying why.
+    """
+
+    values: npt.NDArray[np.float64]
+    names: list[str]
+    left_out: list[str]
+
+
+def numeric_columns(
+    frame: pd.DataFrame, columns: Sequence[str] | None = None, *, name: str = "the table"
+) -> NumericColumns:
+    """The chosen columns (default: every column that holds numbers) as float64, or one
+    :class:`InputError` naming the first cell that is not a finite number, its row and column.
+
+    A column is left out by default only if none of its cells is a number (text, dates,
+    true/false); ``left_out`` says which and why. A column that holds numbers and also other
+    text is an error, never silently dropped. Rows count from 1, the header not counted.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> table = numeric_columns(pd.DataFrame({"x": [1, 2], "y": ["3", "4.5"], "t": ["a", "b"]}))
+    >>> table.names, table.values.tolist(), table.left_out
+    (['x', 'y'], [[1.0, 3.0], [2.0, 4.5]], ["column 't' left out: it holds text such as 'a'"])
+    """
+    if columns:
+        missing = [c for c in columns if c not in frame.columns]
+        if missing:
+            raise InputError(
+                f"columns from {[str(c) for c in frame.columns]}",
+                f"{missing} (not in {name})",
+                "fix --columns",
+            )
+        chosen: list[Any] = list(columns)
+        left_out: list[str] = []
+    else:
+        chosen, left_out = _default_columns(frame)
+    if not chosen:
+        raise InputError(
+            f"at least one column of numbers in {name}",
+            "none (" + "; ".join(left_out) + ")" if left_out else "no columns",
+            "add a column of numbers or pick columns with --columns",
+        )
+    values = np.column_stack([_numbers(frame[c], str(c), name) for c in chosen])
+    return NumericColumns(values, [str(c) for c in chosen], left_out)
+
+
+def _not_numbers(series: pd.Series) -> str | None:
+    """Why a column holds no numbers at all (None if it holds some)."""
+    import pandas as pd
+    from pandas.api.types import (
+        is_bool_dtype,
+        is_numeric_dtype,
+        is_object_dtype,
+        is_string_dtype,
+    )
+
+    if is_bool_dtype(series.dtype):
+        return "it holds true/false values"
+    if is_numeric_dtype(series.dtype):
+        return None
+    present = series.dropna()
+    if len(present) and pd.to_numeric(present, errors="coerce").notna().any():
+        return None
+    if not is_object_dtype(series.dtype) and not is_string_dtype(series.dtype):
+        return f"it holds {series.dtype} values"
+    example = f" such as {str(present.iloc[0])[:40]!r}" if len(present) else ""
+    return f"it holds text{example}" if len(present) else "it is empty"
+
+
+def _default_columns(frame: pd.DataFrame) -> tuple[list[Any], list[str]]:
+    chosen: list[Any] = []
+    left_out: list[str] = []
+    for column in frame.columns:
+        why = _not_numbers(frame[column])
+        if why is None:
+            chosen.append(column)
+        else:
+            left_out.append(f"column {str(column)!r} left out: {why}")
+    return chosen, left_out
+
+
+def _numbers(series: pd.Series, column: str, name: str) -> npt.NDArray[np.float64]:
+    """One column as float64; an error naming the first cell that is not a finite number."""
+    import pandas as pd
+    from pandas.api.types import is_bool_dtype
+
+    if is_bool_dtype(series.dtype):
+        raise InputError(
+            f"numbers in column {column!r} of {name}",
+            "true/false values",
+            "convert them to 0/1 or leave the column out of --columns",
+        )
+    numbers = pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    bad = ~np.isfinite(numbers)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        missing = bool(series.isna().iloc[row])
+        what = "an empty cell" if missing else f"{str(series.iloc[row])[:40]!r}"
+        raise InputError(
+            f"a finite number in every cell of column {column!r} of {name}",
+            f"{what} at row {row + 1} ({int(bad.sum())} such cell(s) in the column)",
+            "fix or drop those rows, or leave the column out with --columns",
+        )
+    return numbers

@@ -1,32 +1,24 @@
-"""``notelab gmm fit``: fit a Gaussian mixture to a table and report, assign and plot it."""
+"""``notelab gmm fit``: fit a Gaussian mixture to a file and report, assign and plot it."""
 
 from __future__ import annotations
 
-import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 import numpy as np
 from rich.table import Table
 
-from notelab._util import InputError, atomic_write_png, atomic_writer
+from notelab._util import InputError
 from notelab.cli._common import emit_json, json_option, stdout_console
 from notelab.cli._engine import check_engine, dask_client, engine_options
-from notelab.mixture import COVARIANCE_TYPES, CRITERIA, GaussianMixture, NpyFileSource
-from notelab.mixture.plot import plot_mixture
-from notelab.mixture.select import select_components
-from notelab.mixture.tables import read_table
+from notelab.mixture import COVARIANCE_TYPES, CRITERIA
+from notelab.mixture.pipeline import FitOptions, FitOutputs, FitReport, fit_file
 
-ROWS_PER_CHUNK = 500_000
-
-
-def _chunks(data):
-    if isinstance(data, NpyFileSource):
-        yield from data.chunks(ROWS_PER_CHUNK)
-    else:
-        for start in range(0, len(data), ROWS_PER_CHUNK):
-            yield data[start : start + ROWS_PER_CHUNK]
+DEFAULTS = FitOptions()
+Command = TypeVar("Command", bound=Callable[..., Any])
+with_engine: Callable[[Command], Command] = engine_options  # typed: the shared helper is not
 
 
 def _parse_k(value: str) -> int | None:
@@ -37,59 +29,7 @@ def _parse_k(value: str) -> int | None:
     return int(value)
 
 
-def _fit(data, k, k_max, covariance, criterion, seed, engine, workers, scheduler):
-    params = {"covariance_type": covariance, "random_state": seed}
-    if engine == "dask":
-        import dask.array as da
-
-        array = data if not isinstance(data, NpyFileSource) else np.load(data.path, mmap_mode="r")
-        with dask_client(workers, scheduler):
-            dask_data = da.from_array(array, chunks=(ROWS_PER_CHUNK, -1))
-            return GaussianMixture(k or 1, **params).fit(dask_data), None
-    if k is None:
-        if isinstance(data, NpyFileSource):
-            raise InputError("--k N for a .npy file", "--k auto", "choose k on a sample first")
-        selection = select_components(data, range(1, k_max + 1), criterion=criterion, **params)
-        return selection.best, selection.table
-    return GaussianMixture(k, **params).fit(data), None
-
-
-def _summary(model: GaussianMixture, data, names: list[str]) -> dict[str, Any]:
-    total = n = 0
-    for chunk in _chunks(data):
-        total += float(model.score_samples(chunk).sum())
-        n += len(chunk)
-    p = model._n_parameters()
-    return {
-        "n_components": model.n_components,
-        "covariance_type": model.covariance_type,
-        "columns": names,
-        "rows": n,
-        "weights": model.weights_.tolist(),
-        "means": model.means_.tolist(),
-        "covariances": model.covariances_.tolist(),
-        "log_likelihood": total,
-        "log_likelihood_per_row": total / n,
-        "bic": -2 * total + p * np.log(n),
-        "aic": -2 * total + 2 * p,
-        "iterations": model.n_iter_,
-        "converged": bool(model.converged_),
-    }
-
-
-def _write_assignments(path: Path, model: GaussianMixture, data) -> None:
-    k = model.n_components
-    with atomic_writer(path) as handle:
-        handle.write("row,component," + ",".join(f"p{j}" for j in range(k)) + "\n")
-        row = 0
-        for chunk in _chunks(data):
-            proba = model.predict_proba(chunk)
-            block = np.column_stack([np.arange(row, row + len(chunk)), proba.argmax(axis=1), proba])
-            np.savetxt(handle, block, delimiter=",", fmt=["%d", "%d"] + ["%.6g"] * k)
-            row += len(chunk)
-
-
-def _print(summary: dict[str, Any], selection) -> None:
+def _print(summary: dict[str, Any]) -> None:
     console = stdout_console()
     table = Table(
         title=f"Gaussian mixture: {summary['n_components']} components, "
@@ -115,7 +55,7 @@ def _print(summary: dict[str, Any], selection) -> None:
         f"converged: {summary['converged']}",
         highlight=False,
     )
-    for row in selection or []:
+    for row in summary.get("selection", []):
         console.print(
             f"k={row['n_components']}: BIC {row['bic']:.6g}, AIC {row['aic']:.6g}", highlight=False
         )
@@ -128,50 +68,58 @@ def gmm_group() -> None:
 
 @gmm_group.command("fit")
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--columns", help="Comma-separated columns (default: every numeric column).")
-@click.option("--k", "k_text", default="2", show_default=True, help="Components, or 'auto'.")
+@click.option("--columns", help="Comma-separated columns (default: every column of numbers).")
+@click.option(
+    "--k", "k_text", default=str(DEFAULTS.k), show_default=True, help="Components, or 'auto'."
+)
 @click.option(
     "--k-max",
     type=click.IntRange(1, 100),
-    default=10,
+    default=DEFAULTS.k_max,
     show_default=True,
     help="Largest k tried by --k auto.",
 )
 @click.option(
-    "--covariance", type=click.Choice(COVARIANCE_TYPES), default="full", show_default=True
+    "--covariance",
+    type=click.Choice(COVARIANCE_TYPES),
+    default=DEFAULTS.covariance_type,
+    show_default=True,
 )
 @click.option(
     "--criterion",
     type=click.Choice(CRITERIA),
-    default="bic",
+    default=DEFAULTS.criterion,
     show_default=True,
     help="How --k auto chooses.",
 )
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=int, default=DEFAULTS.seed, show_default=True)
 @click.option(
     "--assign",
     type=click.Path(path_type=Path),
     help="Write each row's component and probabilities (CSV).",
 )
 @click.option("--plot", type=click.Path(path_type=Path), help="Draw data and components (PNG).")
-@engine_options
+@with_engine
 @json_option
 def gmm_fit(
-    file,
-    columns,
-    k_text,
-    k_max,
-    covariance,
-    criterion,
-    seed,
-    assign,
-    plot,
-    engine,
-    workers,
-    scheduler,
-    as_json,
+    file: Path,
+    columns: str | None,
+    k_text: str,
+    k_max: int,
+    covariance: str,
+    criterion: str,
+    seed: int,
+    assign: Path | None,
+    plot: Path | None,
+    engine: str,
+    workers: int | None,
+    scheduler: str | None,
+    as_json: bool,
 ) -> None:
-    """Fit a Gaussian mixture to FILE (CSV, Parquet or .npy; a .npy is read in chunks).
+    """Fit a Gaussian mixture to FILE (CSV, Parquet, JSONL or .npy; a .npy is read in chunks).
+
+    By default every column of numbers is used; a column of text is left out with a warning,
+    and a cell that is not a number in a used column is an error naming its row and column.
 
     \b
     Examples:
@@ -181,27 +129,25 @@ def gmm_fit(
       notelab gmm fit big.npy --k 4 --engine dask --workers 4
     """
     check_engine(engine, workers, scheduler)
-    k = _parse_k(k_text)
-    if engine == "dask" and k is None:
-        raise InputError("--k N with --engine dask", "--k auto", "pick k on a sample first")
-    data, names = read_table(file, columns.split(",") if columns else None)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        model, selection = _fit(
-            data, k, k_max, covariance, criterion, seed, engine, workers, scheduler
-        )
-    summary = _summary(model, data, names)
-    summary["warnings"] = sorted({str(w.message) for w in caught})
-    if selection:
-        summary["selection"] = selection
-    if assign:
-        _write_assignments(assign, model, data)
-    if plot:
-        sample = data if not isinstance(data, NpyFileSource) else next(_chunks(data))
-        atomic_write_png(plot, plot_mixture(model, sample))
+    options = FitOptions(
+        k=_parse_k(k_text),
+        k_max=k_max,
+        covariance_type=covariance,
+        criterion=criterion,
+        seed=seed,
+        columns=tuple(columns.split(",")) if columns else None,
+        engine=engine,
+    )
+    report: FitReport = fit_file(
+        file,
+        options,
+        FitOutputs(assign=assign, plot=plot),
+        cluster=lambda: dask_client(workers, scheduler),
+    )
+    summary = report.as_dict()
     if as_json:
         emit_json(summary)
-    else:
-        _print(summary, selection)
-        for message in summary["warnings"]:
-            click.echo(f"warning: {message}", err=True)
+        return
+    _print(summary)
+    for message in summary["warnings"]:
+        click.echo(f"warning: {message}", err=True)

@@ -2,7 +2,7 @@
 
 from notelab.mixture._gaussian import COVARIANCE_TYPES, CollapseWarning
 from notelab.mixture._source import NpyFileSource
-from notelab.mixture.model import GaussianMixture
+from notelab.mixture.gaussian_mixture import GaussianMixture
 from notelab.mixture.select import CRITERIA, Selection, select_components
 
 __all__ = [

@@ -3,19 +3,25 @@ first two principal components for more dimensions."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Ellipse
 
-from notelab.mixture.model import GaussianMixture
+from notelab.mixture.gaussian_mixture import GaussianMixture
+
+Array = np.ndarray[Any, Any]
 
 
-def full_covariances(model: GaussianMixture) -> np.ndarray:
+def full_covariances(model: GaussianMixture) -> Array:
     """Every component's covariance as a (k, d, d) matrix, whatever the covariance type."""
     k, d = model.means_.shape
     cov = model.covariances_
     if model.covariance_type == "full":
-        return cov
+        result: Array = cov
+        return result
     if model.covariance_type == "tied":
         return np.broadcast_to(cov, (k, d, d)).copy()
     if model.covariance_type == "diag":
@@ -24,7 +30,7 @@ def full_covariances(model: GaussianMixture) -> np.ndarray:
 
 
 def plot_mixture(
-    model: GaussianMixture, X: np.ndarray, *, max_points: int = 20_000, seed: int = 0
+    model: GaussianMixture, X: Array, *, max_points: int = 20_000, seed: int = 0
 ) -> Figure:
     """Draw the data (a sample of at most ``max_points`` rows) with the fitted components."""
     rng = np.random.default_rng(seed)
@@ -39,7 +45,7 @@ def plot_mixture(
     return figure
 
 
-def _histogram(axes, model, x):
+def _histogram(axes: Axes, model: GaussianMixture, x: Array) -> None:
     axes.hist(x, bins=min(80, max(10, len(x) // 20)), density=True, alpha=0.4, color="grey")
     grid = np.linspace(x.min(), x.max(), 400)
     sd = np.sqrt(full_covariances(model)[:, 0, 0])
@@ -53,7 +59,7 @@ def _histogram(axes, model, x):
     axes.legend(fontsize=8)
 
 
-def _scatter(axes, model, X):
+def _scatter(axes: Axes, model: GaussianMixture, X: Array) -> None:
     means, covs = model.means_, full_covariances(model)
     label = ["x0", "x1"]
     if X.shape[1] > 2:

@@ -3,14 +3,18 @@ statistics, with no (n, k) temporaries; row blocks run in parallel on every core
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numba as nb
 import numpy as np
+import numpy.typing as npt
 
-_HALF_LOG_2PI = 0.5 * np.log(2 * np.pi)
+Array = npt.NDArray[Any]
+Sums = tuple[Array, Array, Array, float]
 
 
-@nb.njit(inline="always")
-def _normalise(logp, resp):
+def _normalise_rows(logp: Array, resp: Array) -> float:
     """Responsibilities from log-probabilities; return the row's log-likelihood."""
     top = logp[0]
     for j in range(1, logp.shape[0]):
@@ -22,7 +26,10 @@ def _normalise(logp, resp):
     inverse = 1.0 / s
     for j in range(logp.shape[0]):
         resp[j] *= inverse
-    return top + np.log(s)
+    return float(top + np.log(s))
+
+
+_normalise: Callable[[Array, Array], float] = nb.njit(inline="always")(_normalise_rows)
 
 
 def blocks_for(n: int) -> int:
@@ -30,8 +37,9 @@ def blocks_for(n: int) -> int:
     return max(1, min(n // 256, 8 * nb.get_num_threads()))
 
 
-@nb.njit(parallel=True, cache=True, fastmath=True)
-def pass_diag(X, shift, means, precisions, const, blocks):
+def _pass_diag(
+    X: Array, shift: Array, means: Array, precisions: Array, const: Array, blocks: int
+) -> Sums:
     """One EM pass for diagonal (and spherical, and 1-D) covariances.
 
     ``precisions`` is (k, d); ``const[j]`` = log w_j + log det_j - d/2 log 2 pi.
@@ -67,8 +75,20 @@ def pass_diag(X, shift, means, precisions, const, blocks):
     return nk.sum(axis=0), sx.sum(axis=0), sxx.sum(axis=0), loglik.sum()
 
 
-@nb.njit(parallel=True, cache=True, fastmath=True)
-def pass_full(X, shift, quad, linear, offset, const, rows_i, cols_j, blocks):
+pass_diag: Callable[..., Sums] = nb.njit(parallel=True, cache=True, fastmath=True)(_pass_diag)
+
+
+def _pass_full(
+    X: Array,
+    shift: Array,
+    quad: Array,
+    linear: Array,
+    offset: Array,
+    const: Array,
+    rows_i: Array,
+    cols_j: Array,
+    blocks: int,
+) -> Sums:
     """One EM pass for full covariances, by the pairwise products of each row.
 
     With ``xx[m] = x[rows_i[m]] * x[cols_j[m]]`` over the upper triangle, the Mahalanobis
@@ -110,3 +130,6 @@ def pass_full(X, shift, quad, linear, offset, const, rows_i, cols_j, blocks):
                 for m in range(pairs):
                     sxx[b, j, m] += r * xx[m]
     return nk.sum(axis=0), sx.sum(axis=0), sxx.sum(axis=0), loglik.sum()
+
+
+pass_full: Callable[..., Sums] = nb.njit(parallel=True, cache=True, fastmath=True)(_pass_full)

@@ -1,25 +1,28 @@
-"""Sufficient statistics of one EM pass, computed chunk by chunk, summed, then the M-step."""
+"""Sufficient statistics of one EM pass, computed block by block and summed, then the M-step."""
 
 from __future__ import annotations
 
-import functools
-import operator
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 
-from notelab.mixture import _kernels
-from notelab.mixture._gaussian import Params, log_det_cholesky, precision_cholesky
+from notelab.mixture import _fused_passes
+from notelab.mixture._gaussian import (
+    Array,
+    Collapse,
+    Params,
+    log_det_cholesky,
+    precision_cholesky,
+)
 
 
 @dataclass
 class Stats:
     """Sums over rows: responsibilities, r*x, the second moments, log-likelihood, row count."""
 
-    nk: np.ndarray
-    sx: np.ndarray
-    sxx: np.ndarray
+    nk: Array
+    sx: Array
+    sxx: Array
     loglik: float
     n: int
 
@@ -33,24 +36,19 @@ class Stats:
         )
 
 
-def sum_stats(parts: Iterable[Stats]) -> Stats:
-    """The sum of chunks' statistics."""
-    return functools.reduce(operator.add, parts)
-
-
-def second_moments(X: np.ndarray, resp: np.ndarray, covariance_type: str) -> np.ndarray:
+def second_moments(X: Array, resp: Array, covariance_type: str) -> Array:
     """Σ r x xᵀ per component (full), Σ x xᵀ (tied) or Σ r x² per component (diag, spherical)."""
     if covariance_type == "full":
-        return np.stack([(X * resp[:, j : j + 1]).T @ X for j in range(resp.shape[1])]).astype(
-            np.float64
-        )
-    if covariance_type == "tied":
-        return (X.T @ X).astype(np.float64)
-    return (resp.T @ (X * X)).astype(np.float64)
+        moments = np.stack([(X * resp[:, j : j + 1]).T @ X for j in range(resp.shape[1])])
+    elif covariance_type == "tied":
+        moments = X.T @ X
+    else:
+        moments = resp.T @ (X * X)
+    return moments.astype(np.float64)
 
 
-def stats_from_resp(X: np.ndarray, resp: np.ndarray, covariance_type: str, loglik: float) -> Stats:
-    """Statistics of one chunk given its responsibilities."""
+def stats_from_resp(X: Array, resp: Array, covariance_type: str, loglik: float = 0.0) -> Stats:
+    """Statistics of one block given its responsibilities."""
     return Stats(
         resp.sum(axis=0, dtype=np.float64),
         (resp.T @ X).astype(np.float64),
@@ -60,8 +58,8 @@ def stats_from_resp(X: np.ndarray, resp: np.ndarray, covariance_type: str, logli
     )
 
 
-def chunk_stats(X: np.ndarray, shift: np.ndarray, params: Params, covariance_type: str) -> Stats:
-    """E-step on one chunk (rows minus ``shift``) fused with its sufficient statistics."""
+def chunk_stats(X: Array, shift: Array, params: Params, covariance_type: str) -> Stats:
+    """E-step on one block (rows minus ``shift``) fused with its sufficient statistics."""
     d = params.means.shape[1]
     chol = params.precisions_cholesky
     const = (
@@ -69,10 +67,12 @@ def chunk_stats(X: np.ndarray, shift: np.ndarray, params: Params, covariance_typ
         + log_det_cholesky(chol, covariance_type, d)
         - d * 0.5 * np.log(2 * np.pi)
     )
-    blocks = _kernels.blocks_for(len(X))
+    blocks = _fused_passes.blocks_for(len(X))
     if covariance_type in ("diag", "spherical"):
         precisions = chol**2 if covariance_type == "diag" else np.repeat((chol**2)[:, None], d, 1)
-        nk, sx, sxx, loglik = _kernels.pass_diag(X, shift, params.means, precisions, const, blocks)
+        nk, sx, sxx, loglik = _fused_passes.pass_diag(
+            X, shift, params.means, precisions, const, blocks
+        )
     else:
         nk, sx, sxx, loglik = _full_pass(X, shift, params, chol, const, blocks)
         if covariance_type == "tied":
@@ -80,7 +80,9 @@ def chunk_stats(X: np.ndarray, shift: np.ndarray, params: Params, covariance_typ
     return Stats(nk, sx, sxx, float(loglik), len(X))
 
 
-def _full_pass(X, shift, params, chol, const, blocks):
+def _full_pass(
+    X: Array, shift: Array, params: Params, chol: Array, const: Array, blocks: int
+) -> tuple[Array, Array, Array, float]:
     k, d = params.means.shape
     chol = np.broadcast_to(chol, (k, d, d))
     precisions = np.einsum("kij,klj->kil", chol, chol)
@@ -88,7 +90,7 @@ def _full_pass(X, shift, params, chol, const, blocks):
     quad = precisions[:, rows_i, cols_j] * np.where(rows_i == cols_j, 1.0, 2.0)
     linear = np.einsum("kij,kj->ki", precisions, params.means)
     offset = np.einsum("ki,ki->k", linear, params.means)
-    nk, sx, tri, loglik = _kernels.pass_full(
+    nk, sx, tri, loglik = _fused_passes.pass_full(
         X, shift, quad, linear, offset, const, rows_i, cols_j, blocks
     )
     sxx = np.zeros((k, d, d))
@@ -97,14 +99,16 @@ def _full_pass(X, shift, params, chol, const, blocks):
     return nk, sx, sxx, loglik
 
 
-def hard_stats(X: np.ndarray, labels: np.ndarray, k: int, covariance_type: str) -> Stats:
-    """Statistics of one chunk with one-hot responsibilities from labels (the k-means start)."""
+def hard_stats(X: Array, labels: Array, k: int, covariance_type: str) -> Stats:
+    """Statistics of one block with one-hot responsibilities from labels (the k-means start)."""
     resp = np.zeros((len(X), k), dtype=X.dtype)
     resp[np.arange(len(X)), labels] = 1
-    return stats_from_resp(X, resp, covariance_type, 0.0)
+    return stats_from_resp(X, resp, covariance_type)
 
 
-def m_step(stats: Stats, covariance_type: str, reg_covar: float, eps: float) -> Params:
+def m_step(
+    stats: Stats, covariance_type: str, reg_covar: float, eps: float, collapse: Collapse
+) -> Params:
     """New parameters from summed statistics (scikit-learn's formulas, from sums)."""
     nk = stats.nk + 10 * eps
     means = stats.sx / nk[:, None]
@@ -125,4 +129,4 @@ def m_step(stats: Stats, covariance_type: str, reg_covar: float, eps: float) -> 
         cov = stats.sxx / nk[:, None] - 2 * means * stats.sx / nk[:, None] + means**2 + reg_covar
         if covariance_type == "spherical":
             cov = cov.mean(axis=1)
-    return Params(nk / nk.sum(), means, cov, precision_cholesky(cov, covariance_type, reg_covar))
+    return Params(nk / nk.sum(), means, cov, precision_cholesky(cov, covariance_type, collapse))

@@ -1,0 +1,35 @@
+"""Mixture test data: well-separated Gaussian blobs and a start one scikit-learn iteration made."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.mixture import GaussianMixture as SklearnGM
+
+
+def synthetic(
+    n: int = 2000, d: int = 3, k: int = 3, seed: int = 0, spread: float = 5.0
+) -> np.ndarray:
+    """``n`` points from ``k`` unit-variance Gaussians whose centres spread by ``spread``."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(0, spread, (k, d))
+    return centres[rng.integers(0, k, n)] + rng.normal(0, 1, (n, d))
+
+
+def sklearn_start(X: np.ndarray, k: int, covariance_type: str, **extra: object) -> dict:
+    """Keyword arguments that start a mixture where one scikit-learn iteration left it."""
+    start = SklearnGM(
+        k, covariance_type=covariance_type, random_state=0, max_iter=1, reg_covar=1e-3
+    ).fit(X)
+    return dict(
+        covariance_type=covariance_type,
+        weights_init=start.weights_,
+        means_init=start.means_,
+        precisions_init=start.precisions_,
+        reg_covar=1e-3,
+        **extra,
+    )
+
+
+def same_start(X: np.ndarray, k: int, covariance_type: str, **extra: object) -> dict:
+    """One scikit-learn iteration's parameters, then 25 iterations with no early stop."""
+    return sklearn_start(X, k, covariance_type, max_iter=25, tol=0.0, **extra)
