@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from notelab.findings._plot import PALETTE, band, new_axes
+from notelab.findings._plot import PALETTE, new_axes
 from notelab.findings._threads import one_thread
 from notelab.findings.model import Claim, Figure, Finding, Table
 from notelab.findings.numbers import sig
@@ -29,6 +29,7 @@ SCALES: dict[str, dict[str, Any]] = {
         "rounds": 5,
         "moons": 600,
         "family_fraction": 0.02,
+        "table_seeds": 15,
     },
     "full": {
         "seeds": 5,
@@ -37,6 +38,7 @@ SCALES: dict[str, dict[str, Any]] = {
         "rounds": 8,
         "moons": 1000,
         "family_fraction": 0.02,
+        "table_seeds": 30,
     },
 }
 SCARCE = 0.05  # fractions up to this count as "labels are scarce"
@@ -68,8 +70,10 @@ SEMI_HOLDS, SEMI_PARTLY = at_least(0.05), at_least(0.0)
 # 3. The gain at the smallest fraction minus the gain with every row labelled, paired.
 SHRINK_HOLDS, SHRINK_PARTLY = at_least(0.05), at_least(0.0)
 # 4. The family that wins depends on the data: on the data set where label spreading leads
-#    least, its lead over the best other family (paired): <= 0 means another family wins there.
-FAMILY_HOLDS = at_most(0.0)
+#    least, its lead over the best other family (paired per seed). <= 0: another family wins
+#    there; up to 0.10 (half its lead on digits and moons): the same family wins, but barely.
+#    The table is the close call, so it gets more seeds.
+FAMILY_HOLDS, FAMILY_PARTLY = at_most(0.0), at_most(0.10)
 # 5. Plain pseudo-labelling reinforces its mistakes: pseudo-label accuracy of the last round
 #    minus the first, paired per seed.
 DRIFT_HOLDS, DRIFT_PARTLY = at_most(-0.05), at_most(0.0)
@@ -150,13 +154,14 @@ def measure_families(scale: str, seeds: list[int]) -> dict[str, dict[str, Any]]:
     cfg = SCALES[scale]
     methods = {k: v for k, v in _methods(cfg["pretrain_steps"]).items() if k != CONTROL}
     out = {}
-    for name in FAMILY_DATA[1:]:
+    many = [seeds[0] * cfg["table_seeds"] // len(seeds) + i for i in range(cfg["table_seeds"])]
+    for name, these in (("moons", seeds), ("breast_cancer", many)):
         data = load(name, n_samples=cfg["moons"], random_state=0)
         out[name] = curve(
             data.X,
             data.y,
             fractions=[cfg["family_fraction"]],
-            seeds=seeds,
+            seeds=these,
             methods=list(methods),
             custom=methods,
         ).as_dict()
@@ -321,26 +326,24 @@ def shrink_claim(m: dict[str, Any]) -> Claim:
     )
 
 
+def _scarcest(m: dict[str, Any]) -> dict[str, tuple[dict[str, Any], float]]:
+    """Per data set: its curve and the scarcest labelled fraction measured on it."""
+    curves = {"digits": m["curve"], **m["families"]}
+    return {name: (c, min(c["fractions"])) for name, c in curves.items()}
+
+
 def _family_gaps(m: dict[str, Any]) -> dict[str, np.ndarray]:
     """Per data set: label spreading minus the better of the other two families, per seed."""
-    curves = {
-        "digits": (m["curve"], min(m["curve"]["fractions"])),
-        **{name: (c, c["fractions"][0]) for name, c in m["families"].items()},
-    }
     return {
         name: _per_seed(c, SEMI, f) - np.maximum(_per_seed(c, BASELINE, f), _per_seed(c, SELF, f))
-        for name, (c, f) in curves.items()
+        for name, (c, f) in _scarcest(m).items()
     }
 
 
 def _winners(m: dict[str, Any]) -> dict[str, str]:
-    curves = {
-        "digits": (m["curve"], min(m["curve"]["fractions"])),
-        **{name: (c, c["fractions"][0]) for name, c in m["families"].items()},
-    }
     return {
         name: max((BASELINE, SEMI, SELF), key=lambda k: _per_seed(c, k, f).mean())
-        for name, (c, f) in curves.items()
+        for name, (c, f) in _scarcest(m).items()
     }
 
 
@@ -348,7 +351,9 @@ def family_claim(m: dict[str, Any]) -> Claim:
     """4. Which family wins depends on the data (digits, two moons, a table)."""
     gaps = _family_gaps(m)
     closest = min(gaps, key=lambda name: gaps[name].mean())
-    lead = Estimate.mean_interval(gaps[closest].tolist(), method="5 seeds, paired")
+    lead = Estimate.mean_interval(
+        gaps[closest].tolist(), method=f"{len(gaps[closest])} seeds, paired"
+    )
     winners = "; ".join(
         f"{name}: {winner.split(':')[0]} ({sig(gaps[name].mean())} lead of label spreading)"
         for name, winner in _winners(m).items()
@@ -357,6 +362,7 @@ def family_claim(m: dict[str, Any]) -> Claim:
         "Which family wins depends on the data: digits vs two moons vs a tabular set.",
         lead,
         holds=FAMILY_HOLDS,
+        partly=FAMILY_PARTLY,
         evidence=f"Winner at the scarcest labelled fraction: {winners}; where label spreading "
         f"led least ({closest}), its lead over the best other family was {lead.text()}.",
     )
@@ -473,26 +479,11 @@ def _tables(m: dict[str, Any]) -> list[Table]:
 
 
 def _curve_figure(curve: dict[str, Any]) -> Figure:
+    from notelab.learning.plot import draw_curve
+
     figure, axes = new_axes()
-    for colour, method in zip(PALETTE, curve["methods"], strict=False):
-        points = [p for p in curve["points"] if p["method"] == method]
-        x = [p["fraction"] * 100 for p in points]
-        axes.plot(x, [p["accuracy"] for p in points], "o-", color=colour, label=method)
-        band(
-            axes,
-            x,
-            [p["accuracy_low"] for p in points],
-            [p["accuracy_high"] for p in points],
-            label="_nolegend_",
-            color=colour,
-        )
-    axes.set(
-        xscale="log",
-        xlabel="labelled rows (% of training rows)",
-        ylabel="test accuracy",
-        title="Digits: accuracy as labels get scarce",
-    )
-    axes.legend(fontsize=7)
+    draw_curve(axes, curve, PALETTE)
+    axes.set_title("Digits: accuracy as labels get scarce")
     return Figure(
         "note07-curve",
         "Test accuracy on digits against the labelled share, per method (mean over 5 seeds, "

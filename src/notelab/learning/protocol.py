@@ -99,6 +99,11 @@ def mean_interval(values: Sequence[float]) -> tuple[float, float, float]:
     return mean, mean - half, mean + half
 
 
+def _share_interval(values: Sequence[float]) -> tuple[float, float, float]:
+    mean, low, high = mean_interval(values)
+    return mean, max(0.0, low), min(1.0, high)
+
+
 @dataclass
 class Point:
     """One method at one labelled fraction: per-seed scores."""
@@ -111,8 +116,8 @@ class Point:
     seconds: list[float] = field(default_factory=list)
 
     def summary(self) -> dict:
-        """Plain values: means and 95% intervals of accuracy and macro F1."""
-        acc, f1 = mean_interval(self.accuracy), mean_interval(self.macro_f1)
+        """Plain values: means and 95% intervals (clipped to [0, 1]) of accuracy and macro F1."""
+        acc, f1 = _share_interval(self.accuracy), _share_interval(self.macro_f1)
         return {
             "method": self.method,
             "fraction": self.fraction,

@@ -223,7 +223,8 @@ class LabelSpreading(_GraphLabels):
     --------
     >>> from sklearn.datasets import make_moons
     >>> X, y = make_moons(300, noise=0.05, random_state=0)
-    >>> y_few = np.full(300, -1); y_few[[0, 1]] = y[[0, 1]]
+    >>> one_each = [np.flatnonzero(y == c)[0] for c in (0, 1)]
+    >>> y_few = np.full(300, -1); y_few[one_each] = y[one_each]
     >>> model = LabelSpreading(n_neighbors=7).fit(X, y_few)
     >>> bool((model.transduction_ == y).mean() > 0.95)
     True
@@ -239,7 +240,8 @@ class LabelPropagation(_GraphLabels):
     --------
     >>> from sklearn.datasets import make_circles
     >>> X, y = make_circles(300, noise=0.03, factor=0.5, random_state=0)
-    >>> y_few = np.full(300, -1); y_few[[0, 1]] = y[[0, 1]]
+    >>> one_each = [np.flatnonzero(y == c)[0] for c in (0, 1)]
+    >>> y_few = np.full(300, -1); y_few[one_each] = y[one_each]
     >>> model = LabelPropagation(n_neighbors=7, class_balance="none").fit(X, y_few)
     >>> bool((model.transduction_ == y).mean() > 0.95)
     True
