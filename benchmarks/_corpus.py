@@ -14,7 +14,7 @@ import numpy as np
 
 from notelab.similarity.samples import with_edited_copies
 
-__all__ = ["real_texts", "synthetic_documents", "with_edited_copies"]
+__all__ = ["real_texts", "stdlib_jsonl", "synthetic_documents", "with_edited_copies"]
 
 
 def real_texts(limit: int = 3000, seed: int = 0) -> list[str]:
@@ -32,6 +32,25 @@ def real_texts(limit: int = 3000, seed: int = 0) -> list[str]:
         except OSError:
             continue
     return texts
+
+
+def stdlib_jsonl(path: Path, copies: int = 1) -> tuple[int, int]:
+    """Every ``.py`` file under the running Python's standard library (site-packages
+    included), one JSONL record ``{"id", "text"}`` per file, ``copies`` times (ids made
+    distinct). Returns (documents, bytes)."""
+    import json
+
+    root = Path(sysconfig.get_paths()["stdlib"])
+    files = sorted(root.rglob("*.py"))
+    documents = 0
+    with open(path, "w", encoding="utf-8") as out:
+        for copy in range(copies):
+            for file in files:
+                text = file.read_text("utf-8", "replace")
+                name = str(file.relative_to(root)) + (f"#{copy}" if copy else "")
+                out.write(json.dumps({"id": name, "text": text}) + "\n")
+                documents += 1
+    return documents, path.stat().st_size
 
 
 def synthetic_documents(

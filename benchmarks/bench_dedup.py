@@ -1,124 +1,206 @@
-"""End to end (text in, verified clusters out): notelab vs the same pipeline on rensa and on
-datasketch, with recall and precision against brute-force exact Jaccard.
-Run: .venv/bin/python -m benchmarks.bench_dedup
+"""End to end, text file in and kept documents out, as a user runs it: ``notelab dedup`` as a
+process against the same pipeline on rensa and on datasketch (same shingling, same exact
+verification, same clusters, same output), on every ``.py`` file of the running Python's
+standard library as JSONL; then the kernels' throughput per core and with all cores.
+
+Run: .venv/bin/python -m benchmarks.bench_dedup [--rounds N] [--copies N]
+The machine's load is printed: timings on a busy machine are slower and noisier.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
 import time
+from importlib.metadata import version
+from pathlib import Path
 
-from scipy.sparse.csgraph import connected_components
+import numpy as np
 
-from benchmarks._corpus import real_texts, with_edited_copies
-from benchmarks._reference import all_pairs_above
+from benchmarks._corpus import stdlib_jsonl
 from benchmarks._timing import print_table
-from notelab.similarity import DEFAULT_WEIGHTS, Deduplicator, shingles
-from notelab.similarity.lsh import error_areas
 
-NUM_PERM = 128
+THRESHOLD, NUM_PERM = 0.8, 128
 
 
-def _verify_and_cluster(n, candidates, sets, threshold):
-    pairs = []
-    for a, b in candidates:
-        x, y = sets[a], sets[b]
-        if x and y and len(x & y) / len(x | y) >= threshold:
-            pairs.append((a, b))
+def _peer(name: str, source: str, target: str) -> None:
+    """A peer's pipeline, run in a child process: read, shingle (ours, in Python), MinHash
+    and LSH (the peer's), verify exactly, cluster, write the kept records."""
     from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
 
-    if pairs:
-        rows, cols = zip(*pairs, strict=True)
-        graph = coo_matrix(([1] * len(pairs), (rows, cols)), shape=(n, n))
-        connected_components(graph, directed=False)
-    return set(pairs), len(candidates)
+    from notelab.similarity import DEFAULTS, optimal_params, shingles
 
-
-def _divisor_bands(threshold):
-    """rensa needs bands dividing num_perm: the best such banding under our default weights."""
-    weights = DEFAULT_WEIGHTS
-    costs = {}
-    for bands in (b for b in range(1, NUM_PERM + 1) if NUM_PERM % b == 0):
-        fp, fn = (float(x[0]) for x in error_areas(threshold, bands, NUM_PERM // bands))
-        costs[bands] = weights[0] * fp + weights[1] * fn
-    return min(costs, key=costs.get)
-
-
-def run_notelab(texts, threshold):
-    result = Deduplicator(threshold=threshold).run(texts)
-    return {tuple(map(int, p)) for p in result.pairs}, result.stats.candidate_pairs
-
-
-def _peer_pipeline(texts, threshold, lsh, make_minhash):
-    """A peer's pipeline: Python shingles, its MinHash and LSH, exact verification, clusters."""
+    lines = Path(source).read_bytes().splitlines()
+    texts = [json.loads(line)["text"] for line in lines]
     sets = [{" ".join(s) for s in shingles(t)} for t in texts]
+    bands = optimal_params(THRESHOLD, NUM_PERM, DEFAULTS.weights).bands
+    hashes, lsh = _peer_sketches(name, sets, bands)
+    candidates = {
+        (min(i, j), max(i, j)) for i, m in enumerate(hashes) if m for j in lsh.query(m) if j != i
+    }
+    pairs = [
+        (a, b)
+        for a, b in candidates
+        if len(sets[a] & sets[b]) / len(sets[a] | sets[b]) >= THRESHOLD
+    ]
+    n = len(texts)
+    rows, cols = (list(x) for x in zip(*pairs, strict=True)) if pairs else ([], [])
+    graph = coo_matrix(([1] * len(pairs), (rows, cols)), shape=(n, n))
+    labels = connected_components(graph, directed=False)[1]
+    first = {}
+    for i, label in enumerate(labels):
+        first.setdefault(label, i)
+    with open(target, "wb") as out:
+        out.writelines(lines[i] + b"\n" for i in range(n) if first[labels[i]] == i and sets[i])
+
+
+def _peer_sketches(name: str, sets: list[set[str]], bands: int):
+    if name == "rensa":
+        from rensa import RMinHash, RMinHashLSH
+
+        # rensa needs bands dividing num_perm: the divisor nearest our choice
+        divisors = [b for b in range(1, NUM_PERM + 1) if NUM_PERM % b == 0]
+        lsh = RMinHashLSH(THRESHOLD, NUM_PERM, min(divisors, key=lambda b: abs(b - bands)))
+
+        def make(tokens):
+            m = RMinHash(NUM_PERM, 1)
+            m.update(sorted(tokens))
+            return m
+    else:
+        from datasketch import MinHash, MinHashLSH
+
+        lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
+
+        def make(tokens):
+            m = MinHash(num_perm=NUM_PERM, seed=1)
+            m.update_batch([x.encode() for x in tokens])
+            return m
+
     hashes = []
     for i, s in enumerate(sets):
-        hashes.append(make_minhash(s))
+        hashes.append(make(s) if s else None)
         if s:
             lsh.insert(i, hashes[-1])
-    candidates = {
-        (min(i, j), max(i, j))
-        for i, m in enumerate(hashes)
-        if sets[i]
-        for j in lsh.query(m)
-        if j != i
+    return hashes, lsh
+
+
+def _run(command: list[str]) -> tuple[float, str]:
+    start = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    return time.perf_counter() - start, done.stdout
+
+
+def _end_to_end(folder: Path, rounds: int) -> dict:
+    source, tiny = folder / "speed.jsonl", folder / "tiny.jsonl"
+    tiny.write_text('{"text": "one line"}\n')
+    ours = [sys.executable, "-m", "notelab", "dedup", str(source), "--id-field", "id"]
+    ours += ["--threshold", str(THRESHOLD), "--output", str(folder / "kept.jsonl"), "--json"]
+    start = [sys.executable, "-m", "notelab", "dedup", str(tiny), "--json"]
+    peers = {
+        name: [sys.executable, "-m", "benchmarks.bench_dedup", "--peer", name, str(source)]
+        for name in ("rensa", "datasketch")
     }
-    return _verify_and_cluster(len(texts), candidates, sets, threshold)
+    _run(ours)  # compiles (or loads) the kernels, warms the file cache
+    times: dict[str, list[float]] = {"notelab": [], "start-up": [], "rensa": [], "datasketch": []}
+    phases = []
+    for r in range(rounds):  # interleaved, so load changes hit every pipeline alike
+        seconds, out = _run(ours)
+        times["notelab"].append(seconds)
+        phases.append(json.loads(out)["seconds"])
+        times["start-up"].append(_run(start)[0])
+        times["rensa"].append(_run([*peers["rensa"], str(folder / "r.jsonl")])[0])
+        if r == 0:  # datasketch takes about a minute
+            times["datasketch"].append(_run([*peers["datasketch"], str(folder / "d.jsonl")])[0])
+    return {"times": times, "phases": phases}
 
 
-def run_rensa(texts, threshold):
-    from rensa import RMinHash, RMinHashLSH
+def _kernel_rows(folder: Path) -> list[list]:
+    import numba
 
-    def make(tokens):
-        m = RMinHash(NUM_PERM, 1)
-        m.update(list(tokens))
-        return m
+    from notelab.similarity import MinHasher
+    from notelab.similarity.shingle import _shingle_hash_sets
 
-    lsh = RMinHashLSH(threshold, NUM_PERM, _divisor_bands(threshold))
-    return _peer_pipeline(texts, threshold, lsh, make)
+    lines = (folder / "speed.jsonl").read_bytes().splitlines()[:4000]
+    texts = [json.loads(line)["text"] for line in lines]
+    megabytes = sum(len(t.encode()) for t in texts) / 1e6
+    hasher = MinHasher(num_perm=NUM_PERM)
+    values, offsets = _shingle_hash_sets(texts)
+    rows = []
+    for threads in sorted({1, numba.config.NUMBA_NUM_THREADS}):
+        numba.set_num_threads(threads)
+        shingle = _best(lambda: _shingle_hash_sets(texts))
+        sign = _best(lambda v=values, o=offsets: hasher._signatures_of_sets(v, o))
+        per_core = [megabytes / shingle[1] * threads, len(values) / sign[1] / 1e6 * threads]
+        rows.append([threads, megabytes / shingle[0], per_core[0], len(values) / sign[0] / 1e6])
+        rows[-1].append(per_core[1])
+    return rows
 
 
-def run_datasketch(texts, threshold):
-    from datasketch import MinHash, MinHashLSH
-
-    def make(tokens):
-        m = MinHash(num_perm=NUM_PERM, seed=1)
-        m.update_batch([x.encode() for x in tokens])
-        return m
-
-    lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
-    return _peer_pipeline(texts, threshold, lsh, make)
+def _best(function, repeat: int = 3) -> tuple[float, float]:
+    """Fastest wall time, and fastest CPU time per thread, of ``repeat`` runs."""
+    wall, cpu = [], []
+    for _ in range(repeat):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        function()
+        wall.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+    return min(wall), min(cpu)
 
 
 def main() -> None:
-    texts = with_edited_copies(real_texts(2500), 1500)
-    Deduplicator().run(texts[:10])  # compile
-    for threshold in (0.5, 0.8):
-        truth = all_pairs_above(texts, threshold)
-        rows, seconds = [], {}
-        for name, function in (
-            ("notelab", run_notelab),
-            ("rensa", run_rensa),
-            ("datasketch", run_datasketch),
-        ):
-            start = time.perf_counter()
-            found, candidates = function(texts, threshold)
-            seconds[name] = time.perf_counter() - start
-            recall = len(found & set(truth)) / len(truth)
-            precision = len(found & set(truth)) / len(found) if found else 1.0
-            rows.append([name, seconds[name], candidates, len(found), recall, precision])
-        for row in rows:
-            row.append(row[1] / seconds["notelab"])
-        print_table(
-            f"{len(texts)} real documents, threshold {threshold}: {len(truth)} true pairs",
-            ["pipeline", "seconds", "candidates", "pairs", "recall", "precision", "time / notelab"],
-            rows,
-        )
-        print(
-            f"notelab speed-up: {seconds['rensa'] / seconds['notelab']:.1f}x over rensa "
-            f"(goal >= 3), {seconds['datasketch'] / seconds['notelab']:.1f}x over datasketch "
-            "(goal >= 10)"
-        )
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--peer", nargs=3, metavar=("NAME", "SOURCE", "TARGET"))
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--copies", type=int, default=1)
+    args = parser.parse_args()
+    if args.peer:
+        _peer(*args.peer)
+        return
+    load = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        documents, size = stdlib_jsonl(folder / "speed.jsonl", args.copies)
+        result = _end_to_end(folder, args.rounds)
+        kernels = _kernel_rows(folder)
+    _report(result, kernels, documents, size, load)
+
+
+def _report(result: dict, kernels: list, documents: int, size: int, load: float) -> None:
+    times = {k: float(np.median(v)) for k, v in result["times"].items()}
+    print_table(
+        f"{documents:,} documents, {size / 1e6:.0f} MB of Python source, threshold {THRESHOLD}, "
+        f"end to end as a process (median; load average {load:.1f} on {os.cpu_count()} cores)",
+        ["pipeline", "seconds", "runs", "time / notelab"],
+        [[k, v, len(result["times"][k]), v / times["notelab"]] for k, v in times.items()],
+    )
+    phases = {k: float(np.median([p[k] for p in result["phases"]])) for k in result["phases"][0]}
+    print_table(
+        "notelab's phases (median seconds, from --json)",
+        ["phase", "seconds"],
+        [[k, v] for k, v in phases.items()],
+    )
+    print_table(
+        "kernels on the first 4,000 documents (best of 3)",
+        [
+            "threads",
+            "shingling MB/s",
+            "per CPU-second x threads",
+            "signatures M shingles/s",
+            "per CPU-second x threads",
+        ],
+        kernels,
+    )
+    print(
+        f"\nnotelab speed-up: {times['rensa'] / times['notelab']:.1f}x over rensa "
+        f"{version('rensa')} (goal >= 3), {times['datasketch'] / times['notelab']:.1f}x over "
+        f"datasketch {version('datasketch')} (goal >= 10); start-up {times['start-up']:.2f} s "
+        "(goal < 0.6)"
+    )
 
 
 if __name__ == "__main__":

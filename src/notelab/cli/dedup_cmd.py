@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.table import Table
 
 from notelab.cli._common import emit_json, json_option, stderr_console, stdout_console
 from notelab.cli._engine import check_engine, dask_client, engine_options
@@ -204,6 +203,8 @@ def dedup_run(inputs: tuple[str, ...], as_json: bool, **params: Any) -> None:
 
 
 def _print_stats(document: dict[str, Any]) -> None:
+    from rich.table import Table
+
     table = Table(title="dedup", show_header=False)
     for key in _STAT_ROWS:
         table.add_row(key.replace("_", " "), f"{document[key]:,}")

@@ -1,10 +1,11 @@
 r"""Compiled shingling: UTF-8 bytes of normalised text in, sorted unique shingle hashes out.
 
 Documents arrive as one flat ``uint8`` array (the UTF-8 of the normalised text: NFC, lower
-case) with ``offsets`` (CSR): document ``i`` is ``data[offsets[i]:offsets[i+1]]``. Bytes are
-decoded as they are read; Python's ``\w`` and ``\s`` come as look-up tables over every code
-point. Each document is worked in place in one scratch array (units, then n-grams, then
-sorted and made unique), documents in parallel: the result does not depend on the threads.
+case; ASCII text as it is, lower-cased here) with ``offsets`` (CSR): document ``i`` is
+``data[offsets[i]:offsets[i+1]]``. Bytes are decoded as they are read; Python's ``\w``
+and ``\s`` come as look-up tables over every code point. Each document is worked in place
+in one scratch array (units, then n-grams, then sorted and made unique), documents in
+parallel: the result does not depend on the threads.
 """
 
 from __future__ import annotations
@@ -17,9 +18,12 @@ from notelab.similarity._hashing import FNV_OFFSET, FNV_PRIME, GOLDEN, combine, 
 
 @nb.njit(inline="always")
 def _code_point(data, i):  # pragma: no cover - compiled
-    """The code point starting at byte ``i`` of valid UTF-8, and its width in bytes."""
+    """The code point starting at byte ``i`` of valid UTF-8 (ASCII lower-cased), and its
+    width in bytes."""
     b = np.uint32(data[i])
     if b < 0x80:
+        if 65 <= b <= 90:  # ASCII lower case here: ASCII texts come as they are
+            b += np.uint32(32)
         return b, 1
     if b < 0xE0:
         c, width = b & np.uint32(0x1F), 2
@@ -95,16 +99,44 @@ def _grams_in_place(buffer, at, units, ngram):  # pragma: no cover - compiled
 
 
 @nb.njit(cache=True, nogil=True)
-def _sort_unique(buffer, at, count):  # pragma: no cover - compiled
-    """Sort ``buffer[at:at+count]`` and drop repeats in place; returns the unique count."""
+def _sort_unique(buffer, spare, at, count):  # pragma: no cover - compiled
+    """Sort ``buffer[at:at+count]`` and drop repeats, in place; returns the unique count.
+
+    The values are hashes, so spread evenly: one counting pass on the top bits puts them in
+    buckets of one or two (in ``spare``), each then sorted by insertion.
+    """
     if count == 0:
         return 0
-    part = buffer[at : at + count]
-    part.sort()
-    kept = 1
-    for i in range(1, count):
-        if part[i] != part[kept - 1]:
-            part[kept] = part[i]
+    bits = 4
+    while bits < 16 and (1 << (bits + 1)) <= count:
+        bits += 1
+    shift = np.uint64(64 - bits)
+    starts = np.zeros((1 << bits) + 1, np.int64)
+    for i in range(at, at + count):
+        starts[(buffer[i] >> shift) + 1] += 1
+    for b in range(1 << bits):
+        starts[b + 1] += starts[b]
+    fill = starts[:-1].copy()
+    for i in range(at, at + count):
+        b = buffer[i] >> shift
+        spare[at + fill[b]] = buffer[i]
+        fill[b] += 1
+    for b in range(1 << bits):
+        lo, hi = at + starts[b], at + starts[b + 1]
+        if hi - lo > 32:
+            spare[lo:hi].sort()
+            continue
+        for i in range(lo + 1, hi):
+            x = spare[i]
+            j = i - 1
+            while j >= lo and spare[j] > x:
+                spare[j + 1] = spare[j]
+                j -= 1
+            spare[j + 1] = x
+    kept = 0
+    for i in range(at, at + count):
+        if kept == 0 or spare[i] != buffer[at + kept - 1]:
+            buffer[at + kept] = spare[i]
             kept += 1
     return kept
 
@@ -114,11 +146,12 @@ def shingle_sets(data, offsets, ngram, word_mode, is_word, is_space):  # pragma:
     """Sorted unique shingle hashes of every document, as (values, offsets) in CSR layout.
 
     A document has at most one unit per byte, so its bytes' span of a scratch array holds
-    its units, then its n-grams, then its set.
+    its units, then its n-grams, then its set (the same span of a second array helps sort).
     """
     n_docs = offsets.shape[0] - 1
     base = offsets[0]
     scratch = np.empty(offsets[-1] - base, np.uint64)
+    spare = np.empty(offsets[-1] - base, np.uint64)
     sizes = np.zeros(n_docs + 1, np.int64)
     for d in nb.prange(n_docs):
         lo, hi = offsets[d], offsets[d + 1]
@@ -128,7 +161,7 @@ def shingle_sets(data, offsets, ngram, word_mode, is_word, is_space):  # pragma:
         else:
             units = _char_units(data, lo, hi, is_space, scratch, at)
         grams = _grams_in_place(scratch, at, units, ngram)
-        sizes[d + 1] = _sort_unique(scratch, at, grams)
+        sizes[d + 1] = _sort_unique(scratch, spare, at, grams)
     out_offsets = np.cumsum(sizes)
     values = np.empty(out_offsets[-1], np.uint64)
     for d in nb.prange(n_docs):

@@ -20,6 +20,8 @@ def components(n_docs: int, pairs: np.ndarray) -> np.ndarray:
     [0, 1, 2, 1, 1]
     """
     pairs = np.asarray(pairs, np.int64).reshape(-1, 2)
+    if len(pairs) == 0:
+        return np.arange(n_docs, dtype=np.int64)
     with deferred():
         return _cluster_kernels.smallest_member(n_docs, pairs[:, 0], pairs[:, 1])
 

@@ -163,6 +163,8 @@ def candidate_pairs(
 ) -> np.ndarray:
     """Unique (i, j), i < j, pairs of documents sharing a bucket in any band."""
     _check_bands(bands, rows, signatures.shape[1])
+    if signatures.shape[0] < 2:
+        return np.empty((0, 2), np.int64)
     docs = np.arange(base, base + signatures.shape[0], dtype=np.int64)
     with deferred():
         keys = _band_kernels.band_keys(signatures, bands, rows, nonempty)

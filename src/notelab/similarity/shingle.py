@@ -135,8 +135,11 @@ _BYTES_PER_CHUNK = 1 << 23  # texts are shingled this many bytes at a time
 
 
 def _encode(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Normalised texts as one flat array of UTF-8 bytes plus offsets, for the kernels."""
-    prepared = [_normalise(t).encode("utf-8", "surrogatepass") for t in texts]
+    """Normalised texts as one flat array of UTF-8 bytes plus offsets, for the kernels (ASCII
+    texts need no normalising but lower case, which the kernel does)."""
+    prepared = [
+        t.encode() if t.isascii() else _normalise(t).encode("utf-8", "surrogatepass") for t in texts
+    ]
     lengths = np.fromiter(map(len, prepared), np.int64, len(prepared))
     offsets = np.zeros(len(prepared) + 1, np.int64)
     np.cumsum(lengths, out=offsets[1:])

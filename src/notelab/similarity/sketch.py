@@ -85,10 +85,14 @@ class Sketch:
 
     def jaccard(self, pairs: np.ndarray) -> np.ndarray:
         """Exact Jaccard similarity of the shingle sets of each pair (i, j)."""
+        if len(pairs) == 0:
+            return np.empty(0, np.float64)
         with deferred():
             return _pair_kernels.pair_jaccard(self.values, self.offsets, pairs)
 
     def agreement(self, pairs: np.ndarray) -> np.ndarray:
         """Share of equal signature values of each pair: the MinHash estimate of Jaccard."""
+        if len(pairs) == 0:
+            return np.empty(0, np.float64)
         with deferred():
             return _pair_kernels.pair_agreement(self.signatures, pairs)
