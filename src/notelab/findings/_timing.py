@@ -1,4 +1,5 @@
-"""Timing for findings as benchmarks time: warm-up, interleaved rounds, medians with intervals."""
+"""Timing for findings as benchmarks time: a warm-up round, interleaved rounds (A B, B A, ...)
+through :mod:`notelab._util.rounds`, medians of paired ratios with intervals."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Callable, Mapping
 from time import perf_counter
 from typing import Any
 
+from notelab._util.rounds import interleave
 from notelab.findings.stats import Estimate
 
 
@@ -15,26 +17,25 @@ def interleaved_rounds(
     *,
     clock: Callable[[], float] = perf_counter,
 ) -> tuple[dict[str, list[float]], dict[str, Any]]:
-    """Seconds of each function in each round, run in turn (A B A B ...) after one warm-up each,
-    and each function's last result.
-
-    Interleaving spreads the machine's drift over every function alike.
+    """Seconds of each function in each round, after one warm-up round, and each function's
+    last result.
 
     Examples
     --------
     >>> ticks = iter(range(100))
     >>> times, results = interleaved_rounds({"a": list, "b": dict}, 2, clock=lambda: next(ticks))
     >>> times, results
-    ({'a': [1, 1], 'b': [1, 1]}, {'a': [], 'b': {}})
+    ({'a': [1.0, 1.0], 'b': [1.0, 1.0]}, {'a': [], 'b': {}})
     """
-    results = {name: function() for name, function in functions.items()}
-    times: dict[str, list[float]] = {name: [] for name in functions}
-    for _ in range(rounds):
-        for name, function in functions.items():
-            start = clock()
-            results[name] = function()
-            times[name].append(clock() - start)
-    return times, results
+    results: dict[str, Any] = {}
+
+    def measure(name: str) -> float:
+        start = clock()
+        results[name] = functions[name]()
+        return clock() - start
+
+    measured = interleave(list(functions), measure, rounds=rounds, warmup_rounds=1)
+    return {name: measured.of(name) for name in functions}, results
 
 
 def ratio_estimate(numerator: list[float], denominator: list[float]) -> Estimate:
