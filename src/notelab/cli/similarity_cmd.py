@@ -96,4 +96,5 @@ def similarity_command(
         f"(k={num_perm}, expected error ±{result.standard_error:.4f}); "
         f"{'similar' if result.similar else 'not similar'} at {threshold}",
         highlight=False,
+        soft_wrap=True,
     )

@@ -15,7 +15,6 @@ from notelab.findings.stats import Estimate, at_least, at_most
 from notelab.similarity import (
     Deduplicator,
     MinHasher,
-    _kernels,
     candidate_pairs,
     candidate_probability,
     optimal_params,
@@ -69,8 +68,7 @@ def _speed(sources: int, copies: int, seed: int) -> dict:
     pairs = np.column_stack(np.triu_indices(len(texts), k=1)).astype(np.int64)
 
     def all_pairs() -> np.ndarray:
-        values, offsets = dedup.hasher.shingle_sets(texts)
-        return _kernels.pair_jaccard(values, offsets, pairs)
+        return dedup.hasher.sketch(texts).jaccard(pairs)
 
     times, last = interleaved_rounds({"lsh": lambda: dedup.run(texts), "all": all_pairs}, ROUNDS)
     found = {tuple(map(int, p)) for p in last["lsh"].pairs}

@@ -77,10 +77,6 @@ class MinHasher:
                 parts.append(_minhash_kernels.minhash_signatures(span, local, self._a, self._b))
         return np.concatenate(parts) if parts else np.empty((0, self.num_perm), np.uint32)
 
-    def shingle_sets(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Transitional (finding 8): the shingle sets of :meth:`sketch`, as (values, offsets)."""
-        return _shingle_hash_sets(texts, self.ngram, self.unit)
-
     def signatures(self, texts: Sequence[str]) -> np.ndarray:
         """An (n, num_perm) uint32 array; empty texts get all-ones rows."""
         return self.sketch(texts).signatures
