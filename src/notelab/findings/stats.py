@@ -24,6 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from notelab.findings.numbers import sig
+
 CONFIDENCE = 0.95
 
 
@@ -216,25 +218,15 @@ class Estimate:
     def text(self, digits: int = 3) -> str:
         """``"0.58 (95% interval 0.52 to 0.63, median of 5 rounds)"``; exact values alone."""
         if self.low == self.high:
-            return _sig(self.value, digits)
+            return sig(self.value, digits)
         return (
-            f"{_sig(self.value, digits)} (95% interval {_sig(self.low, digits)} to "
-            f"{_sig(self.high, digits)}, {self.method})"
+            f"{sig(self.value, digits)} (95% interval {sig(self.low, digits)} to "
+            f"{sig(self.high, digits)}, {self.method})"
         )
 
     def as_dict(self) -> dict[str, Any]:
         """Plain values for ``results.json``."""
         return asdict(self)
-
-
-def _sig(value: float, digits: int) -> str:
-    """``value`` to ``digits`` significant digits, without exponent for everyday sizes."""
-    if value == 0 or not math.isfinite(value):
-        return f"{value:g}"
-    magnitude = math.floor(math.log10(abs(value)))
-    if magnitude >= digits - 1:
-        return f"{round(value):,}"
-    return f"{value:.{max(0, digits - 1 - magnitude)}f}"
 
 
 def grade(estimate: Estimate, *, holds: Region, partly: Region | None = None) -> Verdict:
