@@ -2,8 +2,9 @@
 
 The installed scikit-learn's ``sklearn/mixture/tests/test_gaussian_mixture.py`` (it ships in the
 wheel) is copied with one line changed, ``from sklearn.mixture import GaussianMixture`` pointed at
-``notelab.mixture``, given the two fixtures scikit-learn's conftest provides (with its defaults:
-seed 42, float64), and run in a fresh pytest process. The outcome must be exactly: every test
+``notelab.mixture``, given the two fixtures scikit-learn's conftest provides (seed 42, its
+default; float64 and float32, as ``SKLEARN_RUN_FLOAT32_TESTS=1`` asks), and run in a fresh pytest
+process. The outcome must be exactly: every test
 passes except those listed below, each with its reason. A new failure fails this test; so does a
 listed test that starts passing (the list only shrinks). The array-API tests are left out: they
 need an array library on a device and are skipped by scikit-learn itself without one.
@@ -37,9 +38,9 @@ def global_random_seed():
     return 42  # scikit-learn's default (SKLEARN_TESTS_GLOBAL_RANDOM_SEED unset)
 
 
-@pytest.fixture
-def global_dtype():
-    return np.float64  # scikit-learn's default (float32 runs only with SKLEARN_RUN_FLOAT32_TESTS)
+@pytest.fixture(params=[np.float32, np.float64])
+def global_dtype(request):
+    return request.param  # both, as scikit-learn runs them with SKLEARN_RUN_FLOAT32_TESTS=1
 """
 ONE_THREAD = {
     name: "1"

@@ -201,7 +201,11 @@ def _numbers(series: pd.Series, column: str, name: str) -> npt.NDArray[np.float6
         what = "an empty cell" if missing else f"{str(series.iloc[row])[:40]!r}"
         raise InputError(
             f"a finite number in every cell of column {column!r} of {name}",
-            f"{what} at row {row + 1} ({int(bad.sum())} such cell(s) in the column)",
+            f"{what} at row {row + 1} ({_cells(int(bad.sum()))})",
             "fix or drop those rows, or leave the column out with --columns",
         )
     return numbers
+
+
+def _cells(count: int) -> str:
+    return "the only such cell in the column" if count == 1 else f"{count} such cells in the column"

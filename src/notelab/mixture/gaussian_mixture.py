@@ -112,7 +112,7 @@ def _block_log_likelihood(block: Array, params: Params, covariance_type: str) ->
     return float(logsumexp(weighted_log_prob(block, params, covariance_type), axis=1).sum())
 
 
-class GaussianMixture(DensityMixin, BaseEstimator):  # type: ignore[misc]
+class GaussianMixture(DensityMixin, BaseEstimator):
     """Gaussian mixture fitted by expectation-maximisation; a drop-in for scikit-learn's.
 
     Each EM iteration is one pass over the rows in blocks: the E-step of a block and its
@@ -322,6 +322,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):  # type: ignore[misc]
     def _set_up(self, source: Source) -> None:
         """Centre (sums of squares stay exact), the M-step's epsilon, what a collapse does."""
         self._shift = column_means(source)
+        self._dtype = source.dtype
         self._eps = float(np.finfo(source.dtype).eps)
         self._collapse = Collapse(self.on_collapse, self.reg_covar, source.dtype == np.float32)
 
@@ -425,12 +426,16 @@ class GaussianMixture(DensityMixin, BaseEstimator):  # type: ignore[misc]
         self.precisions_ = precisions_from_cholesky(self.precisions_cholesky_, self.covariance_type)
 
     def _centred(self, params: tuple[Array, Array, Array, Array]) -> Params:
-        weights, means, covariances, chol = params
+        """Fitted parameters as EM state: float64, means minus the column means."""
+        weights, means, covariances, chol = (np.asarray(p, dtype=np.float64) for p in params)
         return Params(weights, means - self._shift, covariances, chol)
 
     def _uncentred(self, params: Params) -> tuple[Array, Array, Array, Array]:
+        """EM state as fitted parameters, in the data's float type (as scikit-learn keeps it)."""
         means = params.means + self._shift
-        return params.weights, means, params.covariances, params.precisions_cholesky
+        found = (params.weights, means, params.covariances, params.precisions_cholesky)
+        weights, means, covariances, chol = (p.astype(self._dtype, copy=False) for p in found)
+        return weights, means, covariances, chol
 
     # ---- using the fit -------------------------------------------------------------------
     def _fitted_params(self) -> Params:
