@@ -45,3 +45,28 @@ def pair_agreement(signatures, pairs):  # pragma: no cover - compiled
             same += signatures[pairs[p, 0], j] == signatures[pairs[p, 1], j]
         out[p] = same / k
     return out
+
+
+@nb.njit(parallel=True, cache=True)
+def cross_jaccard(values_a, offsets_a, values_b, offsets_b, pairs):  # pragma: no cover
+    """Exact Jaccard of document pairs[p, 0] of set A and document pairs[p, 1] of set B."""
+    out = np.empty(pairs.shape[0], np.float64)
+    for p in nb.prange(pairs.shape[0]):
+        a, b = pairs[p, 0], pairs[p, 1]
+        out[p] = _sorted_jaccard(
+            values_a[offsets_a[a] : offsets_a[a + 1]], values_b[offsets_b[b] : offsets_b[b + 1]]
+        )
+    return out
+
+
+@nb.njit(parallel=True, cache=True)
+def cross_agreement(signatures_a, signatures_b, pairs):  # pragma: no cover - compiled
+    """Share of equal signature values of pairs (row of A, row of B)."""
+    out = np.empty(pairs.shape[0], np.float64)
+    k = signatures_a.shape[1]
+    for p in nb.prange(pairs.shape[0]):
+        same = 0
+        for j in range(k):
+            same += signatures_a[pairs[p, 0], j] == signatures_b[pairs[p, 1], j]
+        out[p] = same / k
+    return out

@@ -35,13 +35,14 @@ from notelab.similarity.sketch import Sketch
 from notelab.similarity.timing import PhaseTimer
 
 _MIN_PART_BYTES = 1 << 20
+_MAX_PART_BYTES = 1 << 25  # so the client never holds more than this much of the output
 
 
 def _plan(paths: Sequence[str | os.PathLike[str]], read: ReadOptions, parts: int) -> list:
     """Partitions of about equal bytes: lists of (path, start, end) pieces (end -1: whole)."""
     files = _expand_paths(paths)
     sizes = [f.stat().st_size for f in files]
-    target = max(_MIN_PART_BYTES, sum(sizes) // max(1, parts) + 1)
+    target = min(_MAX_PART_BYTES, max(_MIN_PART_BYTES, sum(sizes) // max(1, parts) + 1))
     plan: list[list[tuple[str, int, int]]] = [[]]
     filled = 0
     for file, size in zip(files, sizes, strict=True):
@@ -105,31 +106,28 @@ def _pairs_in_buckets(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"a": pairs[:, 0], "b": pairs[:, 1]})
 
 
+def _needed(sketch: Sketch, local: np.ndarray) -> Sketch:
+    """The documents of a partition that another partition's pairs need."""
+    return sketch.take(local)
+
+
 def _verify_block(
-    left: Sketch, right: Sketch, pairs: np.ndarray, bases: tuple[int, int], dedup: Deduplicator
+    left: Sketch, right: Sketch, pairs: np.ndarray, right_rows: np.ndarray, base: int, dedup
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Verify pairs whose first document is in ``left`` and second in ``right`` (the same
-    partition when the bases are equal)."""
-    shift = 0 if bases[0] == bases[1] else len(left)
-    both = left if shift == 0 else Sketch.concat([left, right])
-    local = np.column_stack([pairs[:, 0] - bases[0], pairs[:, 1] - bases[1] + shift])
-    kept, score = dedup.verified(local, both)
-    return np.column_stack([kept[:, 0] + bases[0], kept[:, 1] - shift + bases[1]]), score
+    """Verify pairs (a in ``left``, whose first document is ``base``; b, found at
+    ``right_rows`` of ``right``)."""
+    score = dedup.similarity(np.column_stack([pairs[:, 0] - base, right_rows]), left, right)
+    keep = score >= dedup.threshold
+    return pairs[keep], score[keep]
 
 
-def _id_frame(corpus: Corpus, base: int) -> pd.DataFrame:
-    """(64-bit hash of the id, global document number) for every document."""
-    keys = [
-        int.from_bytes(hashlib.blake2b(i.encode("utf-8", "surrogatepass"), digest_size=8).digest())
+def _id_hashes(corpus: Corpus) -> np.ndarray:
+    """A 64-bit hash of every document's id."""
+    digests = b"".join(
+        hashlib.blake2b(i.encode("utf-8", "surrogatepass"), digest_size=8).digest()
         for i in corpus.ids
-    ]
-    return pd.DataFrame(
-        {"key": np.array(keys, np.uint64).view(np.int64), "doc": np.arange(base, base + len(keys))}
     )
-
-
-def _repeated_keys(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame[frame["key"].duplicated(keep=False)]
+    return np.frombuffer(digests, np.uint64)
 
 
 def _places(corpus: Corpus, local: list[int]) -> list[str]:
@@ -215,21 +213,20 @@ def _share(timer: PhaseTimer, wall: float, worker_seconds: list[dict[str, float]
 
 
 def _check_ids(parts: _Partitions, read: ReadOptions) -> None:
-    """Repeated ids across partitions: (id hash, document) shuffled on the hash, then the ids
-    of documents whose hashes repeat compared as they are."""
-    import dask.dataframe as dd
+    """Repeated ids across partitions: an 8-byte hash of every id comes to the client; the
+    ids of documents whose hashes repeat are then compared as they are."""
     from dask import delayed
 
     if read.on_duplicate_id != "error" or len(parts.corpora) < 2:
         return  # within one partition the reader has checked
-    frames = [
-        delayed(_id_frame)(c, int(b)) for c, b in zip(parts.corpora, parts.bases, strict=True)
-    ]
-    meta = pd.DataFrame({"key": np.empty(0, np.int64), "doc": np.empty(0, np.int64)})
-    shuffled = dd.from_delayed(frames, meta=meta).shuffle(on="key", npartitions=len(frames))
-    docs = np.sort(shuffled.map_partitions(_repeated_keys, meta=meta).compute()["doc"].to_numpy())
+    hashes = np.concatenate(
+        parts.client.compute([delayed(_id_hashes)(c) for c in parts.corpora], sync=True)
+    )
+    order = np.argsort(hashes, kind="stable")
+    same = hashes[order][1:] == hashes[order][:-1]
+    docs = np.unique(np.concatenate([order[1:][same], order[:-1][same]]))
     seen: dict[str, int] = {}
-    for doc, doc_id in sorted(parts.ids_of(docs).items()):
+    for doc, doc_id in sorted(parts.ids_of(docs).items()) if len(docs) else []:
         if doc_id in seen:
             first, again = (parts.place_of(d) for d in (seen[doc_id], doc))
             raise InputError(
@@ -260,6 +257,8 @@ def _candidates(parts: _Partitions, dedup: Deduplicator) -> np.ndarray:
 def _verify_all(
     candidates: np.ndarray, parts: _Partitions, dedup: Deduplicator
 ) -> tuple[np.ndarray, np.ndarray]:
+    """Each block of pairs (partition i, partition j) is verified where partition i lies,
+    with only the documents of j that its pairs need moved there."""
     from dask import delayed
 
     if not len(candidates):
@@ -269,11 +268,11 @@ def _verify_all(
     tasks = []
     for block in np.unique(blocks):
         i, j = divmod(int(block), len(parts.bases))
-        bases = (int(parts.bases[i]), int(parts.bases[j]))
         chosen = candidates[blocks == block]
-        tasks.append(
-            delayed(_verify_block)(parts.sketches[i], parts.sketches[j], chosen, bases, dedup)
-        )
+        docs, rows = np.unique(chosen[:, 1] - parts.bases[j], return_inverse=True)
+        right = delayed(_needed)(parts.sketches[j], docs)
+        base = int(parts.bases[i])
+        tasks.append(delayed(_verify_block)(parts.sketches[i], right, chosen, rows, base, dedup))
     results = parts.client.compute(tasks, sync=True)
     pairs = np.concatenate([r[0] for r in results])
     scores = np.concatenate([r[1] for r in results])
@@ -322,11 +321,14 @@ def _partition_output(corpus: Corpus, kept_as: np.ndarray, base: int, kind: str,
 
     own = np.arange(base, base + len(kept_as))
     if kind == "output":
-        return [corpus.lines[i] for i in np.flatnonzero(kept_as == own)]
-    removed = np.flatnonzero((kept_as >= 0) & (kept_as != own))
-    return [
-        _json_line({**corpus.record(i), "duplicate_of": rep_ids[int(kept_as[i])]}) for i in removed
-    ]
+        lines = [corpus.lines[i] for i in np.flatnonzero(kept_as == own)]
+    else:
+        removed = np.flatnonzero((kept_as >= 0) & (kept_as != own))
+        lines = [
+            _json_line({**corpus.record(i), "duplicate_of": rep_ids[int(kept_as[i])]})
+            for i in removed
+        ]
+    return [b"\n".join(lines)] if lines else []  # one piece to send: the partition's lines
 
 
 def _partition_lines(

@@ -174,11 +174,19 @@ class Deduplicator:
             kept_as = representatives(labels, sketch.lengths, self.keep)
         return _outcome(stats, candidates, pairs, jaccard, labels, kept_as, nonempty)
 
-    def verified(self, candidates: np.ndarray, sketch: Sketch) -> tuple[np.ndarray, np.ndarray]:
+    def verified(
+        self, candidates: np.ndarray, sketch: Sketch, other: Sketch | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Candidate pairs whose similarity reaches the threshold, with that similarity."""
-        if self.verify == "exact":
-            similarity = sketch.jaccard(candidates)
-        else:
-            similarity = sketch.agreement(candidates)
+        similarity = self.similarity(candidates, sketch, other)
         keep = similarity >= self.threshold
         return candidates[keep], similarity[keep]
+
+    def similarity(
+        self, pairs: np.ndarray, sketch: Sketch, other: Sketch | None = None
+    ) -> np.ndarray:
+        """Each pair's similarity as ``verify`` measures it (with ``other``: pairs of a
+        document of ``sketch`` and one of ``other``)."""
+        if self.verify == "exact":
+            return sketch.jaccard(pairs, other)
+        return sketch.agreement(pairs, other)

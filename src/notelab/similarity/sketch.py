@@ -83,16 +83,24 @@ class Sketch:
         values = np.concatenate(spans) if spans else np.empty(0, np.uint64)
         return Sketch(values, offsets, self.signatures[indices], self.lengths[indices])
 
-    def jaccard(self, pairs: np.ndarray) -> np.ndarray:
-        """Exact Jaccard similarity of the shingle sets of each pair (i, j)."""
+    def jaccard(self, pairs: np.ndarray, other: Sketch | None = None) -> np.ndarray:
+        """Exact Jaccard similarity of the shingle sets of each pair (i, j); with ``other``,
+        of document i here and document j there."""
         if len(pairs) == 0:
             return np.empty(0, np.float64)
         with deferred():
-            return _pair_kernels.pair_jaccard(self.values, self.offsets, pairs)
+            if other is None:
+                return _pair_kernels.pair_jaccard(self.values, self.offsets, pairs)
+            return _pair_kernels.cross_jaccard(
+                self.values, self.offsets, other.values, other.offsets, pairs
+            )
 
-    def agreement(self, pairs: np.ndarray) -> np.ndarray:
-        """Share of equal signature values of each pair: the MinHash estimate of Jaccard."""
+    def agreement(self, pairs: np.ndarray, other: Sketch | None = None) -> np.ndarray:
+        """Share of equal signature values of each pair: the MinHash estimate of Jaccard
+        (with ``other``: document i here, j there)."""
         if len(pairs) == 0:
             return np.empty(0, np.float64)
         with deferred():
-            return _pair_kernels.pair_agreement(self.signatures, pairs)
+            if other is None:
+                return _pair_kernels.pair_agreement(self.signatures, pairs)
+            return _pair_kernels.cross_agreement(self.signatures, other.signatures, pairs)
