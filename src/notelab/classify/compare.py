@@ -89,7 +89,10 @@ class Comparison:
     classes: np.ndarray = field(default_factory=lambda: np.array([]))
 
     def __getitem__(self, name: str) -> ModelScores:
-        return next(m for m in self.models if m.name == name)
+        for m in self.models:
+            if m.name == name:
+                return m
+        raise KeyError(f"no model {name!r} in this comparison")
 
     def interval(self, name: str, metric: str | None = None) -> tuple[float, float, float]:
         """Mean of ``metric`` for model ``name`` with its corrected 95% interval."""
