@@ -1,4 +1,5 @@
-"""Gaussian-mixture data and a scikit-learn starting point, shared by the benchmark and tests."""
+"""Gaussian-mixture data and a scikit-learn starting point for the benchmarks (the tests keep
+their own in tests/mixture/conftest.py)."""
 
 from __future__ import annotations
 

@@ -13,8 +13,7 @@ from rich.table import Table
 from notelab._util import InputError
 from notelab.cli._common import emit_json, json_option, stdout_console
 from notelab.cli._engine import check_engine, dask_client, engine_options
-from notelab.mixture import COVARIANCE_TYPES, CRITERIA
-from notelab.mixture.pipeline import FitOptions, FitOutputs, FitReport, fit_file
+from notelab.mixture import COVARIANCE_TYPES, CRITERIA, FitOptions, FitOutputs, FitReport, fit_file
 
 DEFAULTS = FitOptions()
 Command = TypeVar("Command", bound=Callable[..., Any])
