@@ -10,6 +10,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from notelab._util import InputError, atomic_write_png
 from notelab._util.frames import read_frame
 from notelab.classify.compare import Comparison, compare
@@ -95,4 +97,4 @@ def explain_file(
         pipe.set_params(model__max_depth=max_depth)
     pipe.fit(feats.X, y)
     names = feats.names if not feats.categorical else None
-    return explain(pipe, feats.rows([row]), feature_names=names)
+    return explain(pipe, feats.rows(np.array([row])), feature_names=names)

@@ -28,7 +28,7 @@ class FoldTask:
     """What one job needs besides the data: the model, the fold and what to keep."""
 
     model: str
-    fold: int
+    fold: Any  # the fold's number, or any label that groups results (profile, finding 2)
     train: np.ndarray
     test: np.ndarray
     metrics: tuple[str, ...]
@@ -44,7 +44,7 @@ class FoldResult:
     """The outcome of one :class:`FoldTask`."""
 
     model: str
-    fold: int
+    fold: Any
     scores: dict[str, float]
     fit_seconds: float
     predict_seconds: float

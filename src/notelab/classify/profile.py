@@ -8,7 +8,7 @@ noise columns are added; fit and predict time against the number of rows.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -155,7 +155,9 @@ def overfitting(setup: Setup, models: Sequence[str]) -> dict[str, dict[str, floa
 
 def depth_curve(setup: Setup, depths: Sequence[int] = DEPTHS) -> list[dict[str, Any]]:
     """The tree's train/test score against ``max_depth``, then the pruned tree and the forest."""
-    variants = [("tree", d, (("max_depth", d),)) for d in depths]
+    variants: list[tuple[str, int | None, tuple[tuple[str, Any], ...]]] = [
+        ("tree", d, (("max_depth", d),)) for d in depths
+    ]
     variants += [("tree", None, ()), ("pruned_tree", None, ()), ("forest", None, ())]
     tasks = [
         replace(t, fold=(k, t.fold))
@@ -208,7 +210,7 @@ def sensitivity(
     setup: Setup,
     models: Sequence[str],
     transforms: Sequence[str] = TRANSFORMS,
-    params: dict[str, tuple[tuple[str, Any], ...]] | None = None,
+    params: Mapping[str, tuple[tuple[str, Any], ...]] | None = None,
 ) -> dict[str, dict[str, dict[str, float]]]:
     """Model -> transform -> score after it, its change and the share of unchanged predictions.
 

@@ -75,7 +75,7 @@ class CorrectedTest:
 
 
 def corrected_interval(
-    scores: Sequence[float], *, ratio: float, confidence: float = CONFIDENCE
+    scores: Sequence[float] | np.ndarray, *, ratio: float, confidence: float = CONFIDENCE
 ) -> tuple[float, float, float]:
     """Mean of fold ``scores`` with its Nadeau-Bengio corrected interval.
 
@@ -104,7 +104,11 @@ def _corrected_se(x: np.ndarray, ratio: float) -> float:
 
 
 def corrected_ttest(
-    a: Sequence[float], b: Sequence[float], *, ratio: float, confidence: float = CONFIDENCE
+    a: Sequence[float] | np.ndarray,
+    b: Sequence[float] | np.ndarray,
+    *,
+    ratio: float,
+    confidence: float = CONFIDENCE,
 ) -> CorrectedTest:
     """Nadeau and Bengio's corrected resampled t-test of ``a - b`` on the same folds.
 

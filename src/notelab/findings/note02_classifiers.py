@@ -86,7 +86,7 @@ def real_sets(full: bool, seed: int) -> dict[str, tuple[np.ndarray, np.ndarray]]
     return {
         "breast cancer": load_breast_cancer(return_X_y=True),
         "wine": load_wine(return_X_y=True),
-        "digits": digits if full else _subsample(*digits, 450, seed),
+        "digits": digits if full else _subsample(digits[0], digits[1], 450, seed),
     }
 
 
@@ -138,8 +138,8 @@ def trend_series(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """A rising series v_t = 0.05 t + AR(1) noise; features (t, v_t), label: v_t above trend."""
     rng = np.random.default_rng(seed)
     noise = np.zeros(n)
-    for t in range(1, n):
-        noise[t] = 0.8 * noise[t - 1] + rng.standard_normal()
+    for step in range(1, n):
+        noise[step] = 0.8 * noise[step - 1] + rng.standard_normal()
     t = np.arange(n, dtype=float)
     return np.column_stack([t, 0.05 * t + noise]), (noise > 0).astype(int)
 
@@ -694,7 +694,7 @@ def _nb_few_claim(m: dict[str, Any]) -> Claim:
     by_set: dict[str, list[float]] = {}
     for share, row in zip(shares, rows, strict=True):
         by_set.setdefault(row["data"], []).append(share)
-    means = "; ".join(f"{d}: {sig(np.mean(v), 2)}" for d, v in by_set.items())
+    means = "; ".join(f"{d}: {sig(float(np.mean(v)), 2)}" for d, v in by_set.items())
     return Claim.judged(
         "Naive Bayes is good with few rows.",
         est,
