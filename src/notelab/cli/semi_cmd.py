@@ -31,11 +31,7 @@ def _fractions(text: str) -> list[float]:
 
 
 def _methods(text: str) -> list[str]:
-    from notelab.learning.methods import check_methods
-
-    names = [part.strip() for part in text.split(",") if part.strip()]
-    check_methods(names)
-    return names
+    return [part.strip() for part in text.split(",") if part.strip()]
 
 
 def source_options(function: Any) -> Any:
@@ -112,10 +108,11 @@ def compare_command(
       notelab semi compare data.csv --target label --fractions 0.02,0.1,1 --seeds 3
       notelab semi compare --dataset moons --methods logistic,label-spreading,masked-probe --json
     """
-    from notelab.learning.files import compare_data
+    from notelab.learning.files import check_compare, compare_data
 
     table = _table(data, dataset, target, image_shape)
     fraction_list, method_list = _fractions(fractions), _methods(methods)
+    check_compare(table, method_list)
     with progress_bar(disable=as_json) as bar:
         task = bar.add_task("fits", total=None)
         result, left_out = compare_data(
@@ -213,20 +210,23 @@ def label_command(
       notelab semi label data.parquet --target y --method label-spreading -o out.parquet
       notelab semi label --dataset digits --hide 0.98 -o digits.csv
     """
-    from notelab.learning.files import label_data
+    from notelab.learning.files import label_data, prepare_label
 
     table = _table(data, dataset, target, image_shape)
+    class_list = [c.strip() for c in classes.split(",")] if classes else None
+    truth = prepare_label(
+        table, output=output, source=data, hide=hide, method=method, classes=class_list, seed=seed
+    )
     with progress_bar(disable=as_json) as bar:
         task = bar.add_task("labelling", total=None)
         report = label_data(
             table,
             output=output,
-            source=data,
-            hide=hide,
+            truth=truth,
             method=method,
             min_confidence=min_confidence,
             seed=seed,
-            classes=[c.strip() for c in classes.split(",")] if classes else None,
+            classes=class_list,
             progress=lambda done, total, what: bar.update(
                 task, completed=done, total=total, description=what
             ),

@@ -32,7 +32,10 @@ def torch_available() -> bool:
     """Whether torch can be imported (without importing it twice)."""
     import importlib.util
 
-    return importlib.util.find_spec("torch") is not None
+    try:
+        return importlib.util.find_spec("torch") is not None
+    except (ImportError, ValueError):  # blocked or half-installed
+        return False
 
 
 def pick_device(device: str) -> Any:

@@ -59,14 +59,7 @@ def compare_data(
 
     Returns the curve and how many rows were left out for having no label.
     """
-    labelled = table.labelled
-    if not labelled.any():
-        raise InputError(
-            f"labelled rows in {table.target!r} to compare on",
-            "every target is empty",
-            "compare needs the true label of every row it uses",
-        )
-    y = np.array([str(v) for v in table.labels[labelled]])
+    labelled, y = check_compare(table, methods)
     with one_blas_thread():  # many small fits: extra BLAS threads only wait for each other
         result = curve(
             table.X[labelled],
@@ -82,6 +75,24 @@ def compare_data(
 
         atomic_write_png(plot, curve_figure(result.as_dict()))
     return result, int((~labelled).sum())
+
+
+def check_compare(table: LabelledTable, methods: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The labelled rows and their labels as text, or one clear error before any work."""
+    from notelab.learning.methods import check_methods
+    from notelab.learning.protocol import TEST_SIZE, check_classes
+
+    check_methods(methods)
+    labelled = table.labelled
+    if not labelled.any():
+        raise InputError(
+            f"labelled rows in {table.target!r} to compare on",
+            "every target is empty",
+            "compare needs the true label of every row it uses",
+        )
+    y = np.array([str(v) for v in table.labels[labelled]])
+    check_classes(np.unique(y, return_inverse=True)[1], TEST_SIZE)
+    return labelled, y
 
 
 def hide_share(table: LabelledTable, share: float, seed: int) -> np.ndarray:
@@ -129,17 +140,42 @@ class LabelReport:
         }
 
 
-def label_data(
+def prepare_label(
     table: LabelledTable,
     *,
     output: Path,
     source: Path | None = None,
     hide: float | None = None,
+    method: str = "auto",
+    classes: Sequence | None = None,
+    seed: int = 0,
+) -> np.ndarray | None:
+    """Every check of ``semi label`` before any work; hides labels for ``--hide``.
+
+    Returns the hidden labels' true values (``None`` without ``--hide``).
+    """
+    from notelab.learning.label import check_labels
+    from notelab.learning.methods import check_methods
+
+    check_output(output, source, table)
+    if method != "auto":
+        check_methods([method])
+    truth = hide_share(table, hide, seed) if hide is not None else None
+    check_labels(table, classes)
+    return truth
+
+
+def label_data(
+    table: LabelledTable,
+    *,
+    output: Path,
+    truth: np.ndarray | None = None,
     **options: Any,
 ) -> LabelReport:
-    """Label the table's empty rows and write every row and column plus two new columns."""
-    check_output(output, source, table)
-    truth = hide_share(table, hide, options.get("seed", 0)) if hide else None
+    """Label the table's empty rows and write every row and column plus two new columns.
+
+    ``truth``: the labels :func:`prepare_label` hid, to score the predictions against.
+    """
     done = label_rows(table, **options)
     frame = table.frame.assign(predicted=done.predicted, confidence=done.confidence)
     write_frame(frame, output)

@@ -114,7 +114,10 @@ def choose_method(
     if smallest < 2:
         note = "auto: a class has one labelled row, too few to cross-validate; label-spreading"
         return "label-spreading", {}, [note]
-    scores = cross_validate(table, codes, AUTO_CANDIDATES, seed, progress)
+    from notelab.learning._threads import one_blas_thread
+
+    with one_blas_thread():  # many small fits: extra BLAS threads only wait
+        scores = cross_validate(table, codes, AUTO_CANDIDATES, seed, progress)
     return max(scores, key=lambda m: scores[m]), scores, []
 
 

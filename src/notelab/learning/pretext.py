@@ -25,8 +25,8 @@ from notelab.learning.augment import corrupt
 
 TASKS = ("masked", "contrastive")
 _CACHE: OrderedDict = OrderedDict()
-_CACHE_SIZE = 8
-MSE_W = 2.0
+_CACHE_SIZE = 32
+VALUE_WEIGHT = 2.0  # the value-reconstruction loss against the mask loss (VIME's alpha)
 
 
 @dataclass
@@ -193,7 +193,7 @@ def _masked_loss(model: Pretrained, batch, pool, rng):
     corrupted, mask = corrupt(batch, pool, model.options["mask_rate"], rng)
     h = model.encoder(corrupted)
     mask_loss = functional.binary_cross_entropy_with_logits(model.heads["mask"](h), mask.float())
-    return mask_loss + functional.mse_loss(model.heads["value"](h), batch) * MSE_W
+    return mask_loss + functional.mse_loss(model.heads["value"](h), batch) * VALUE_WEIGHT
 
 
 def _contrastive_loss(model: Pretrained, batch, pool, rng):

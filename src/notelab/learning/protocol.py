@@ -21,6 +21,7 @@ from notelab._util import InputError
 from notelab.learning._labels import UNLABELLED
 
 FRACTIONS = (0.01, 0.02, 0.05, 0.1, 1.0)
+TEST_SIZE = 0.3
 Progress = Callable[[int, int, str], None]
 
 
@@ -61,7 +62,7 @@ def draw_labelled(y_train: np.ndarray, count: int, seed: int) -> np.ndarray:
     return np.concatenate([first, more])
 
 
-def split(y: np.ndarray, *, fraction: float, seed: int, test_size: float = 0.3) -> Split:
+def split(y: np.ndarray, *, fraction: float, seed: int, test_size: float = TEST_SIZE) -> Split:
     """The seed's stratified test split and the fraction's labelled training rows."""
     from sklearn.model_selection import train_test_split
 
@@ -190,7 +191,7 @@ def curve(
     fractions: Sequence[float] = FRACTIONS,
     seeds: int | Sequence[int] = 5,
     methods: Sequence[str] = ("logistic", "self-training", "label-spreading"),
-    test_size: float = 0.3,
+    test_size: float = TEST_SIZE,
     image_shape: tuple[int, int] | None = None,
     custom: Mapping[str, Callable[[int], Any]] | None = None,
     progress: Progress | None = None,
