@@ -303,3 +303,21 @@ def test_corrupt_index_is_exit_2(corpus_file, tmp_path):
 def test_many_permutations_choose_bands_at_once(corpus_file):
     result = run_cli("dedup", str(corpus_file), "--num-perm", "20000", "--json")
     assert result.code == 0 and result.json()["bands"] * result.json()["rows"] <= 20000
+
+
+def test_local_dedup_imports_no_torch_matplotlib_or_dask(corpus_file):
+    script = (
+        "import sys\n"
+        "from notelab.cli.main import main\n"
+        "try:\n"
+        f"    main(['dedup', {str(corpus_file)!r}, '--json'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = ('torch', 'matplotlib', 'dask', 'distributed', 'pandas', 'sklearn')\n"
+        "print(sorted(m for m in heavy if m in sys.modules), file=sys.stderr)\n"
+    )
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.stderr.strip().splitlines()[-1] == "[]", done.stderr

@@ -15,14 +15,12 @@ engine, because both run the same code on the same global document numbers.
 from __future__ import annotations
 
 import hashlib
-import logging
 import operator
 import os
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from notelab._util import InputError
 from notelab.similarity import _band_kernels
@@ -90,20 +88,24 @@ def _summary(corpus: Corpus, made: tuple[Sketch, dict[str, float]]) -> dict[str,
     }
 
 
-def _bucket_frame(sketch: Sketch, base: int, dedup: Deduplicator) -> pd.DataFrame:
+def _bucket_groups(sketch: Sketch, base: int, dedup: Deduplicator, groups: int) -> list:
+    """This partition's (band key, document) rows, split into ``groups`` by key: the send
+    side of the shuffle that brings every bucket's documents together."""
     nonempty = sketch.nonempty
     keys = _band_kernels.band_keys(sketch.signatures, dedup.bands, dedup.rows, nonempty)
-    docs = np.arange(base, base + len(nonempty), dtype=np.int64)
+    docs = np.broadcast_to(np.arange(base, base + len(nonempty), dtype=np.int64), keys.shape)
     keep = np.repeat(nonempty[None, :], dedup.bands, axis=0)
-    return pd.DataFrame(
-        {"bucket": keys[keep].astype(np.int64), "doc": np.broadcast_to(docs, keys.shape)[keep]}
-    )
+    keys, docs = keys[keep], docs[keep]
+    group = (keys % np.uint64(groups)).astype(np.int64)
+    return [(keys[group == g], docs[group == g]) for g in range(groups)]
 
 
-def _pairs_in_buckets(frame: pd.DataFrame) -> pd.DataFrame:
-    frame = frame.sort_values(["bucket", "doc"], kind="stable")
-    pairs = _band_kernels.bucket_pairs(frame["bucket"].to_numpy(), frame["doc"].to_numpy())
-    return pd.DataFrame({"a": pairs[:, 0], "b": pairs[:, 1]})
+def _pairs_in_group(pieces: list) -> np.ndarray:
+    """The receive side: every pair of documents sharing a key within one group."""
+    keys = np.concatenate([p[0] for p in pieces])
+    docs = np.concatenate([p[1] for p in pieces])
+    order = np.lexsort((docs, keys))
+    return _unique_pairs(_band_kernels.bucket_pairs(keys[order], docs[order]))
 
 
 def _needed(sketch: Sketch, local: np.ndarray) -> Sketch:
@@ -238,20 +240,17 @@ def _check_ids(parts: _Partitions, read: ReadOptions) -> None:
 
 
 def _candidates(parts: _Partitions, dedup: Deduplicator) -> np.ndarray:
-    import dask.dataframe as dd
+    """Band keys shuffled by key in plain tasks (as many groups as partitions)."""
     from dask import delayed
 
-    frames = [
-        delayed(_bucket_frame)(s, int(b), dedup)
+    groups = max(1, len(parts.sketches))
+    sent = [
+        delayed(_bucket_groups)(s, int(b), dedup, groups)
         for s, b in zip(parts.sketches, parts.bases, strict=True)
     ]
-    meta = pd.DataFrame({"bucket": np.empty(0, np.int64), "doc": np.empty(0, np.int64)})
-    buckets = dd.from_delayed(frames, meta=meta).shuffle(
-        on="bucket", npartitions=max(1, len(frames))
-    )
-    pair_meta = pd.DataFrame({"a": np.empty(0, np.int64), "b": np.empty(0, np.int64)})
-    found = buckets.map_partitions(_pairs_in_buckets, meta=pair_meta).compute()
-    return _unique_pairs(found.to_numpy(np.int64).reshape(-1, 2))
+    pieces = [[delayed(operator.getitem)(x, g) for x in sent] for g in range(groups)]
+    found = parts.client.compute([delayed(_pairs_in_group)(p) for p in pieces], sync=True)
+    return _unique_pairs(np.concatenate(found)) if found else np.empty((0, 2), np.int64)
 
 
 def _verify_all(
@@ -292,7 +291,6 @@ def _dask_dedup(
     Returns the result, the partitions (still on the workers, for writing) and the reading
     counts (bad lines, replaced bytes).
     """
-    logging.getLogger("distributed.shuffle").setLevel(logging.ERROR)
     workers = max(1, len(client.scheduler_info().get("workers", {})))
     plan = _plan(paths, read, 2 * workers)
     counts = client.gather(
