@@ -50,7 +50,7 @@ BASELINE, SEMI, SELF, CONTROL = (
     "control: untrained encoder + linear probe",
 )
 FAMILY_DATA = ("digits", "moons", "breast_cancer")
-ROUND_VARIANTS = {
+ROUND_VARIANTS: dict[str, dict[str, Any]] = {
     "100 surest rows a round": {"criterion": "k_best", "balanced": False, "calibration_folds": 0},
     "rows above 0.8 (temperature-scaled)": {"criterion": "threshold", "threshold": 0.8},
     "10 surest rows of each class a round": {
@@ -76,7 +76,7 @@ SHRINK_HOLDS, SHRINK_PARTLY = at_least(0.05), at_least(0.0)
 FAMILY_HOLDS, FAMILY_PARTLY = at_most(0.0), at_most(0.10)
 # 5. Plain pseudo-labelling reinforces its mistakes: pseudo-label accuracy of the last round
 #    minus the first, paired per seed.
-DRIFT_HOLDS, DRIFT_PARTLY = at_most(-0.05), at_most(0.0)
+DRIFT_HOLDS, DRIFT_PARTLY = at_most(-0.05), at_most(-0.01)
 
 
 @contextmanager
@@ -384,7 +384,7 @@ def drift_claim(m: dict[str, Any]) -> Claim:
     drift = Estimate.mean_interval(
         [r[max(r)] - r[min(r)] for r in by_seed.values()], method="5 seeds, paired"
     )
-    first = np.mean([r[min(r)] for r in by_seed.values()])
+    first = float(np.mean([r[min(r)] for r in by_seed.values()]))
     held = _round_accuracy(m["rounds"], threshold)
     added = [r for r in m["rounds"] if r["variant"] == threshold and r["round"] != "test"]
     return Claim.judged(
@@ -397,8 +397,13 @@ def drift_claim(m: dict[str, Any]) -> Claim:
         f"by {drift.text()} by the last round. A 0.8 confidence threshold added "
         f"{sum(r['added'] for r in added) / len(m['seeds']):.0f} rows per seed, "
         f"{sig(_pooled(added))} of them right "
-        f"(last round: {sig(np.mean([r[max(r)] for r in held.values()]) if held else 0.0)}).",
+        f"(last round: {sig(_last_round(held))}).",
     )
+
+
+def _last_round(by_seed: dict[int, dict[int, float]]) -> float:
+    """Mean share right of each seed's last round (0 when no round added anything)."""
+    return float(np.mean([r[max(r)] for r in by_seed.values()])) if by_seed else 0.0
 
 
 def _pooled(rows: list[dict[str, Any]]) -> float:

@@ -41,7 +41,7 @@ def load_table(
             if image_shape is None
             else from_frame(table.frame, "target", image_shape=image_shape)
         )
-    if not target:
+    if not target or data is None:
         raise InputError("--target naming the label column", "none", "e.g. --target label")
     return from_frame(read_frame(data), target, image_shape=image_shape)
 
@@ -107,8 +107,10 @@ def hide_share(table: LabelledTable, share: float, seed: int) -> np.ndarray:
     for value in {str(v) for v in table.labels if v is not None}:
         rows = np.flatnonzero([str(v) == value for v in table.labels])
         keep[rng.choice(rows)] = True
-    truth = np.where(keep, None, table.labels)
-    table.labels = np.where(keep, table.labels, None)
+    truth = table.labels.copy()
+    truth[keep] = None
+    table.labels = table.labels.copy()
+    table.labels[~keep] = None
     table.frame = table.frame.assign(**{table.target: table.labels})
     return truth
 

@@ -147,8 +147,8 @@ def edge_weights(
     neighbours: Neighbours,
     kernel: str,
     gamma: float | str,
-    query_scale: np.ndarray | None,
-    fitted_scale: np.ndarray | None,
+    query_scale: np.ndarray,
+    fitted_scale: np.ndarray,
 ) -> np.ndarray:
     """Kernel weights of listed neighbours: 1 (``knn``), ``exp(-gamma d^2)`` or local scaling.
 

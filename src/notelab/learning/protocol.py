@@ -241,24 +241,25 @@ def curve(
     if not methods:
         raise InputError("at least one method", "none", "name one, e.g. label-spreading")
     check_methods([m for m in methods if m not in custom] or ["logistic"])
+
+    def make(method: str, seed: int) -> Any:
+        if method in custom:
+            return custom[method](seed)
+        return make_method(method, random_state=seed, image_shape=image_shape)
+
     seed_list = list(range(seeds)) if isinstance(seeds, int) else list(seeds)
-    points = {(m, f): None for f in fractions for m in methods}
-    total, done = len(points) * len(seed_list), 0
+    points: dict[tuple[str, float], Point] = {}
+    total = len(methods) * len(fractions) * len(seed_list)
     for seed in seed_list:
         for fraction in fractions:
             part = split(codes, fraction=fraction, seed=seed, test_size=test_size)
             for method in methods:
-                point = points[method, fraction] or Point(method, fraction, len(part.labelled))
-                points[method, fraction] = point
-                model = (
-                    custom[method](seed)
-                    if method in custom
-                    else make_method(method, random_state=seed, image_shape=image_shape)
+                point = points.setdefault(
+                    (method, fraction), Point(method, fraction, len(part.labelled))
                 )
-                _score(point, model, X, codes, part)
-                done += 1
+                _score(point, make(method, seed), X, codes, part)
                 if progress is not None:
-                    progress(done, total, f"{method} at {fraction:g}")
+                    progress(_done(points), total, f"{method} at {fraction:g}")
     return Curve(
         list(methods),
         list(fractions),
@@ -268,6 +269,10 @@ def curve(
         classes.tolist(),
         list(points.values()),
     )
+
+
+def _done(points: dict) -> int:
+    return sum(len(p.accuracy) for p in points.values())
 
 
 def _score(point: Point, model: Any, X, codes, part: Split) -> None:

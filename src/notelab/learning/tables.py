@@ -64,7 +64,7 @@ def parse_target(values) -> np.ndarray:
             f"numbers (e.g. {numbers[0]!r}) mixed with text (e.g. {text!r})",
             "write every label the same way, e.g. all as text",
         )
-    if numbers and all(float(v).is_integer() for v in numbers):
+    if numbers and all(float(v).is_integer() for v in numbers):  # type: ignore[arg-type]
         out = np.array([None if v is None else int(v) for v in out], dtype=object)
     return out
 
