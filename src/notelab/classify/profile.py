@@ -153,12 +153,16 @@ def overfitting(setup: Setup, models: Sequence[str]) -> dict[str, dict[str, floa
     return out
 
 
-def depth_curve(setup: Setup, depths: Sequence[int] = DEPTHS) -> list[dict[str, Any]]:
-    """The tree's train/test score against ``max_depth``, then the pruned tree and the forest."""
+def depth_curve(
+    setup: Setup, depths: Sequence[int] = DEPTHS, *, references: bool = True
+) -> list[dict[str, Any]]:
+    """The tree's train/test score against ``max_depth``, then (with ``references``) the
+    unlimited tree, the pruned tree and the forest."""
     variants: list[tuple[str, int | None, tuple[tuple[str, Any], ...]]] = [
         ("tree", d, (("max_depth", d),)) for d in depths
     ]
-    variants += [("tree", None, ()), ("pruned_tree", None, ()), ("forest", None, ())]
+    if references:
+        variants += [("tree", None, ()), ("pruned_tree", None, ()), ("forest", None, ())]
     tasks = [
         replace(t, fold=(k, t.fold))
         for k, (name, _, params) in enumerate(variants)
