@@ -81,4 +81,4 @@ def band(
 def log_log(axes: Axes, *, xlabel: str, ylabel: str, title: str) -> None:
     """Both axes logarithmic with plain tick labels, and the labels and title set."""
     axes.set(xscale="log", yscale="log", xlabel=xlabel, ylabel=ylabel, title=title)
-    finish(axes.figure)
+    finish(axes.get_figure(root=True))  # type: ignore[arg-type]

@@ -73,7 +73,7 @@ def _control_claim() -> Claim:
 def _inversions() -> tuple[int, int, dict[int, int]]:
     """Cross-class pairs of codes, those out of the note's order, and who comes late and how."""
     codes = {cls: _codes(cls) for cls in ORDER}
-    total, late = 0, {}
+    total, late = 0, dict[int, int]()
     for early, later in itertools.combinations(ORDER, 2):
         for c, d in itertools.product(codes[early], codes[later]):
             total += 1
