@@ -134,16 +134,16 @@ def compare_command(
 
 def _print_curve(document: dict[str, Any]) -> None:
     table = Table(
-        title=f"Test accuracy, mean of {len(document['seeds'])} seeds (95% interval)",
+        title=f"Test accuracy: mean of {len(document['seeds'])} seeds ± half its 95% interval",
         caption=f"{document['train_rows']:,} training rows, {document['test_rows']:,} test rows",
     )
-    table.add_column("method")
+    table.add_column("method", no_wrap=True)
     for fraction in document["fractions"]:
         labelled = next(p["labelled"] for p in document["points"] if p["fraction"] == fraction)
-        table.add_column(f"{fraction:.0%} ({labelled:,} labels)", justify="right")
+        table.add_column(f"{fraction:.0%}\n{labelled:,} labels", justify="right", no_wrap=True)
     for method in document["methods"]:
         cells = [
-            f"{p['accuracy']:.3f} ({p['accuracy_low']:.3f}-{p['accuracy_high']:.3f})"
+            f"{p['accuracy']:.3f} ±{(p['accuracy_high'] - p['accuracy_low']) / 2:.3f}"
             for p in document["points"]
             if p["method"] == method
         ]
@@ -241,7 +241,11 @@ def label_command(
 def _print_label(document: dict[str, Any]) -> None:
     console = stdout_console()
     if document["cross_validation_accuracy"]:
-        table = Table(title="auto: cross-validated accuracy on the labelled rows")
+        table = Table(
+            title="Cross-validated accuracy on the labelled rows",
+            caption=f"confidence: probabilities divided by temperature "
+            f"{document['temperature']:.2f}, fitted on the same folds",
+        )
         table.add_column("method")
         table.add_column("accuracy", justify="right")
         for name, score in document["cross_validation_accuracy"].items():

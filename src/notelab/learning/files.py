@@ -104,7 +104,7 @@ def hide_share(table: LabelledTable, share: float, seed: int) -> np.ndarray:
         raise InputError("--hide as a share between 0 and 1", repr(share), "e.g. --hide 0.98")
     rng = np.random.default_rng(seed)
     keep = rng.random(len(table.labels)) >= share
-    for value in {str(v) for v in table.labels if v is not None}:
+    for value in sorted({str(v) for v in table.labels if v is not None}):
         rows = np.flatnonzero([str(v) == value for v in table.labels])
         keep[rng.choice(rows)] = True
     truth = table.labels.copy()
@@ -131,6 +131,7 @@ class LabelReport:
             "output": self.output,
             "method": done.method,
             "cross_validation_accuracy": done.scores,
+            "temperature": done.temperature,
             "rows": self.rows,
             "labelled_before": done.labelled_before,
             "newly_labelled": done.newly_labelled,

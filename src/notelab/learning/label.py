@@ -2,7 +2,8 @@
 
 ``auto`` tries each candidate method the way it will be used: for each fold of the labelled
 rows, the fold's labels are hidden (with the truly unlabelled rows), the method fits on every
-row, and it is scored on the fold. The best mean accuracy wins; then it fits on all rows.
+row, and it is scored on the fold. The best accuracy wins; then it fits on all rows. The same
+out-of-fold predictions fit a temperature, so a confidence of 0.9 means about 90% right.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ class Labelling:
     """What :func:`label_rows` did: the method, its cross-validated scores, the predictions."""
 
     method: str
+    temperature: float
     scores: dict[str, float]
     predicted: np.ndarray  # object array, one label per row (None below the threshold)
     confidence: np.ndarray
@@ -73,52 +75,65 @@ def _codes(table: LabelledTable) -> tuple[np.ndarray, np.ndarray]:
     return np.array([originals[c] for c in classes], dtype=object), codes
 
 
+@dataclass
+class Validation:
+    """Cross-validated accuracy per method, and each method's out-of-fold probabilities."""
+
+    scores: dict[str, float]
+    out_of_fold: dict[str, np.ndarray]  # rows: the labelled rows, in order
+    truth: np.ndarray
+
+
 def cross_validate(
     table: LabelledTable,
     codes: np.ndarray,
     methods: Sequence[str],
     seed: int,
     progress: Progress | None = None,
-) -> dict[str, float]:
-    """Mean accuracy of each method on held-out folds of the labelled rows."""
+) -> Validation:
+    """Each method scored on held-out folds of the labelled rows (their labels hidden)."""
     from sklearn.model_selection import StratifiedKFold
 
     known = np.flatnonzero(codes >= 0)
     folds = min(FOLDS, int(np.bincount(codes[known]).min()))
     splitter = StratifiedKFold(folds, shuffle=True, random_state=seed)
-    scores: dict[str, list[float]] = {m: [] for m in methods}
-    total, done = folds * len(methods), 0
-    for _, held in splitter.split(known, codes[known]):
+    n_classes = int(codes.max()) + 1
+    oof = {m: np.zeros((len(known), n_classes)) for m in methods}
+    for done, (method, held) in enumerate(
+        ((m, held) for _, held in splitter.split(known, codes[known]) for m in methods), start=1
+    ):
         hidden = codes.copy()
         hidden[known[held]] = -1
-        for method in methods:
-            model = make_method(method, random_state=seed, image_shape=table.image_shape)
-            model.fit(table.X, hidden)
-            scores[method].append(
-                float(np.mean(model.predict(table.X[known[held]]) == codes[known[held]]))
-            )
-            done += 1
-            if progress is not None:
-                progress(done, total, f"cross-validating {method}")
-    return {m: float(np.mean(v)) for m, v in scores.items()}
+        model = make_method(method, random_state=seed, image_shape=table.image_shape)
+        oof[method][held] = model.fit(table.X, hidden).predict_proba(table.X[known[held]])
+        if progress is not None:
+            progress(done, folds * len(methods), f"cross-validating {method}")
+    truth = codes[known]
+    scores = {m: float(np.mean(p.argmax(axis=1) == truth)) for m, p in oof.items()}
+    return Validation(scores, oof, truth)
 
 
 def choose_method(
     table: LabelledTable, codes: np.ndarray, method: str, seed: int, progress: Progress | None
-) -> tuple[str, dict[str, float], list[str]]:
-    """The method to use: as given, or ``auto``'s best by cross-validation."""
-    if method != "auto":
-        check_methods([method])
-        return method, {}, []
-    smallest = int(np.bincount(codes[codes >= 0]).min())
-    if smallest < 2:
-        note = "auto: a class has one labelled row, too few to cross-validate; label-spreading"
-        return "label-spreading", {}, [note]
-    from notelab.learning._threads import one_blas_thread
+) -> tuple[str, float, dict[str, float], list[str]]:
+    """The method (as given, or ``auto``'s best by cross-validation) and its temperature.
 
+    The temperature scales the method's probabilities so that its confidence matches its
+    out-of-fold accuracy (see :mod:`notelab.learning.calibration`); 1 when a class has a
+    single labelled row and nothing can be held out.
+    """
+    from notelab.learning._threads import one_blas_thread
+    from notelab.learning.calibration import fit_temperature
+
+    candidates = AUTO_CANDIDATES if method == "auto" else (method,)
+    if int(np.bincount(codes[codes >= 0]).min()) < 2:
+        chosen = "label-spreading" if method == "auto" else method
+        return chosen, 1.0, {}, [f"a class has one labelled row: {chosen}, not calibrated"]
     with one_blas_thread():  # many small fits: extra BLAS threads only wait
-        scores = cross_validate(table, codes, AUTO_CANDIDATES, seed, progress)
-    return max(scores, key=lambda m: scores[m]), scores, []
+        found = cross_validate(table, codes, candidates, seed, progress)
+    chosen = max(found.scores, key=lambda m: found.scores[m])
+    log_proba = np.log(np.clip(found.out_of_fold[chosen], 1e-12, None))
+    return chosen, fit_temperature(log_proba, found.truth), found.scores, []
 
 
 def label_rows(
@@ -146,11 +161,16 @@ def label_rows(
     >>> result.predicted.tolist()
     ['a', 'a', 'a', 'b', 'b', 'b']
     """
+    from notelab.learning.calibration import softmax
+
     check_labels(table, classes)
+    if method != "auto":
+        check_methods([method])
     names, codes = _codes(table)
-    chosen, scores, notes = choose_method(table, codes, method, seed, progress)
+    chosen, temperature, scores, notes = choose_method(table, codes, method, seed, progress)
     model = make_method(chosen, random_state=seed, image_shape=table.image_shape)
-    proba = model.fit(table.X, codes).predict_proba(table.X)
+    raw = model.fit(table.X, codes).predict_proba(table.X)
+    proba = softmax(np.log(np.clip(raw, 1e-12, None)) / temperature)
     confidence = np.where(codes >= 0, 1.0, proba.max(axis=1))
     guess = names[model.classes_[proba.argmax(axis=1)]]
     predicted = np.where(codes >= 0, names[np.maximum(codes, 0)], guess).astype(object)
@@ -159,6 +179,7 @@ def label_rows(
     newly = int((unlabelled & (confidence >= min_confidence)).sum())
     return Labelling(
         chosen,
+        temperature,
         scores,
         predicted,
         confidence,
