@@ -38,7 +38,11 @@ def _child(workers: int, source: str) -> None:
     else:
         with (
             LocalCluster(
-                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                env={"NUMBA_NUM_THREADS": "1"},
             ) as cluster,
             Client(cluster) as client,
         ):

@@ -54,7 +54,11 @@ def dask_client(workers: int | None, scheduler: str | None) -> Iterator[Any]:
         return
     with (
         LocalCluster(
-            n_workers=workers or 2, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=workers or 2,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            env={"NUMBA_NUM_THREADS": "1"},  # a worker is one core: its kernels run on one
         ) as cluster,
         Client(cluster) as client,
     ):
