@@ -99,30 +99,33 @@ def _grams_in_place(buffer, at, units, ngram):  # pragma: no cover - compiled
 
 
 @nb.njit(cache=True, nogil=True)
-def _sort_unique(buffer, spare, at, count):  # pragma: no cover - compiled
+def _sort_unique(buffer, spare, tally, at, t0, count):  # pragma: no cover - compiled
     """Sort ``buffer[at:at+count]`` and drop repeats, in place; returns the unique count.
 
-    The values are hashes, so spread evenly: one counting pass on the top bits puts them in
-    buckets of one or two (in ``spare``), each then sorted by insertion.
+    The values are hashes, so spread evenly: one counting pass on the top bits (counts in
+    ``tally`` from ``t0``) puts them in buckets of one or two (in ``spare``), each then
+    sorted by insertion. No allocation: every thread works in its documents' own spans.
     """
-    if count == 0:
-        return 0
-    bits = 4
+    if count < 2:
+        return count
+    bits = 1  # 2**bits <= count: the counts fit in the document's own span of ``tally``
     while bits < 16 and (1 << (bits + 1)) <= count:
         bits += 1
+    buckets = 1 << bits
     shift = np.uint64(64 - bits)
-    starts = np.zeros((1 << bits) + 1, np.int64)
+    for b in range(buckets + 1):
+        tally[t0 + b] = 0
     for i in range(at, at + count):
-        starts[(buffer[i] >> shift) + 1] += 1
-    for b in range(1 << bits):
-        starts[b + 1] += starts[b]
-    fill = starts[:-1].copy()
-    for i in range(at, at + count):
-        b = buffer[i] >> shift
-        spare[at + fill[b]] = buffer[i]
-        fill[b] += 1
-    for b in range(1 << bits):
-        lo, hi = at + starts[b], at + starts[b + 1]
+        tally[t0 + (buffer[i] >> shift) + 1] += 1
+    for b in range(buckets):
+        tally[t0 + b + 1] += tally[t0 + b]  # now the end of each bucket
+    for i in range(at + count - 1, at - 1, -1):
+        b = t0 + (buffer[i] >> shift) + 1
+        tally[b] -= 1  # ends become starts as the bucket fills from the back
+        spare[at + tally[b]] = buffer[i]
+    for b in range(buckets):
+        lo = at + tally[t0 + b + 1]
+        hi = at + (tally[t0 + b + 2] if b + 1 < buckets else count)
         if hi - lo > 32:
             spare[lo:hi].sort()
             continue
@@ -142,16 +145,16 @@ def _sort_unique(buffer, spare, at, count):  # pragma: no cover - compiled
 
 
 @nb.njit(parallel=True, cache=True)
-def shingle_sets(data, offsets, ngram, word_mode, is_word, is_space):  # pragma: no cover
+def shingle_sets(data, offsets, ngram, word_mode, is_word, is_space, scratch, spare, tally):
     """Sorted unique shingle hashes of every document, as (values, offsets) in CSR layout.
 
-    A document has at most one unit per byte, so its bytes' span of a scratch array holds
-    its units, then its n-grams, then its set (the same span of a second array helps sort).
-    """
+    A document has at most one unit per byte, so its bytes' span of ``scratch`` (at least
+    as long as ``data``; reused from call to call, so its pages are touched once) holds its
+    units, then its n-grams, then its set (the same span of ``spare``, and of ``tally``
+    shifted by the document's number, help sort).
+    """  # pragma: no cover - compiled
     n_docs = offsets.shape[0] - 1
     base = offsets[0]
-    scratch = np.empty(offsets[-1] - base, np.uint64)
-    spare = np.empty(offsets[-1] - base, np.uint64)
     sizes = np.zeros(n_docs + 1, np.int64)
     for d in nb.prange(n_docs):
         lo, hi = offsets[d], offsets[d + 1]
@@ -161,7 +164,7 @@ def shingle_sets(data, offsets, ngram, word_mode, is_word, is_space):  # pragma:
         else:
             units = _char_units(data, lo, hi, is_space, scratch, at)
         grams = _grams_in_place(scratch, at, units, ngram)
-        sizes[d + 1] = _sort_unique(scratch, spare, at, grams)
+        sizes[d + 1] = _sort_unique(scratch, spare, tally, at, at + d, grams)
     out_offsets = np.cumsum(sizes)
     values = np.empty(out_offsets[-1], np.uint64)
     for d in nb.prange(n_docs):

@@ -166,11 +166,19 @@ def _shingle_hash_sets(
     np.cumsum(sizes, out=bounds[1:])
     tables = _character_tables()
     parts = []
+    scratch = spare = np.empty(0, np.uint64)
+    tally = np.empty(0, np.int64)
     with deferred() as check:
         for lo, hi in _chunks(bounds, _BYTES_PER_CHUNK):
             check()
             codes, offsets = _encode(texts[lo:hi])
+            if len(scratch) < len(codes) or len(tally) < len(codes) + hi - lo + 1:
+                size = 2 * (len(codes) + hi - lo + 1)  # reused by the chunks after
+                scratch, spare = (np.empty(size, np.uint64) for _ in range(2))
+                tally = np.empty(size, np.int64)
             parts.append(
-                _text_kernels.shingle_sets(codes, offsets, int(ngram), unit == "word", *tables)
+                _text_kernels.shingle_sets(
+                    codes, offsets, int(ngram), unit == "word", *tables, scratch, spare, tally
+                )
             )
     return _concat_sets(parts)
