@@ -17,19 +17,20 @@ def draw_curve(axes: Any, curve: dict[str, Any], colours: Sequence[str] = COLOUR
         axes.plot(x, [p["accuracy"] for p in points], "o-", color=colour, label=method)
         low, high = [p["accuracy_low"] for p in points], [p["accuracy_high"] for p in points]
         axes.fill_between(x, low, high, color=colour, alpha=0.2, lw=0)
+    from matplotlib.ticker import FuncFormatter
+
     axes.set(xscale="log", xlabel="labelled rows (% of training rows)", ylabel="test accuracy")
+    axes.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.12g}"))
     axes.legend(fontsize=7)
 
 
 def curve_figure(curve: dict[str, Any]) -> Any:
     """A matplotlib figure of ``curve`` (a :meth:`Curve.as_dict`), without pyplot's state."""
     from matplotlib.figure import Figure
-    from matplotlib.ticker import FuncFormatter
 
     figure = Figure(figsize=(6.4, 4.0), layout="constrained")
     axes = figure.add_subplot()
     draw_curve(axes, curve)
-    axes.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.12g}"))
     axes.set_title("Accuracy as labels get scarce (band: 95% interval over seeds)")
     axes.grid(True, alpha=0.3)
     return figure
