@@ -23,33 +23,9 @@ def _sorted_jaccard(x, y):  # pragma: no cover - compiled
 
 
 @nb.njit(parallel=True, cache=True)
-def pair_jaccard(values, offsets, pairs):  # pragma: no cover - compiled
-    """Exact Jaccard of each pair's sorted shingle sets."""
-    out = np.empty(pairs.shape[0], np.float64)
-    for p in nb.prange(pairs.shape[0]):
-        a, b = pairs[p, 0], pairs[p, 1]
-        out[p] = _sorted_jaccard(
-            values[offsets[a] : offsets[a + 1]], values[offsets[b] : offsets[b + 1]]
-        )
-    return out
-
-
-@nb.njit(parallel=True, cache=True)
-def pair_agreement(signatures, pairs):  # pragma: no cover - compiled
-    """Share of equal signature values of each pair: the MinHash estimate of Jaccard."""
-    out = np.empty(pairs.shape[0], np.float64)
-    k = signatures.shape[1]
-    for p in nb.prange(pairs.shape[0]):
-        same = 0
-        for j in range(k):
-            same += signatures[pairs[p, 0], j] == signatures[pairs[p, 1], j]
-        out[p] = same / k
-    return out
-
-
-@nb.njit(parallel=True, cache=True)
 def cross_jaccard(values_a, offsets_a, values_b, offsets_b, pairs):  # pragma: no cover
-    """Exact Jaccard of document pairs[p, 0] of set A and document pairs[p, 1] of set B."""
+    """Exact Jaccard of document pairs[p, 0] of set A and document pairs[p, 1] of set B
+    (A and B the same arrays for pairs within one set)."""
     out = np.empty(pairs.shape[0], np.float64)
     for p in nb.prange(pairs.shape[0]):
         a, b = pairs[p, 0], pairs[p, 1]
@@ -61,7 +37,8 @@ def cross_jaccard(values_a, offsets_a, values_b, offsets_b, pairs):  # pragma: n
 
 @nb.njit(parallel=True, cache=True)
 def cross_agreement(signatures_a, signatures_b, pairs):  # pragma: no cover - compiled
-    """Share of equal signature values of pairs (row of A, row of B)."""
+    """Share of equal signature values of pairs (row of A, row of B): the MinHash estimate
+    of their Jaccard similarity."""
     out = np.empty(pairs.shape[0], np.float64)
     k = signatures_a.shape[1]
     for p in nb.prange(pairs.shape[0]):

@@ -88,9 +88,8 @@ class Sketch:
         of document i here and document j there."""
         if len(pairs) == 0:
             return np.empty(0, np.float64)
+        other = self if other is None else other
         with deferred():
-            if other is None:
-                return _pair_kernels.pair_jaccard(self.values, self.offsets, pairs)
             return _pair_kernels.cross_jaccard(
                 self.values, self.offsets, other.values, other.offsets, pairs
             )
@@ -100,7 +99,6 @@ class Sketch:
         (with ``other``: document i here, j there)."""
         if len(pairs) == 0:
             return np.empty(0, np.float64)
+        other = self if other is None else other
         with deferred():
-            if other is None:
-                return _pair_kernels.pair_agreement(self.signatures, pairs)
             return _pair_kernels.cross_agreement(self.signatures, other.signatures, pairs)
