@@ -37,8 +37,18 @@ COMMANDS = {
 }
 
 
+class Interrupted(Exception):
+    """Ctrl-C inside a command, carried past click (which would print a blank line)."""
+
+
 class LazyGroup(click.Group):
     """A group whose commands are imported on first use."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt as error:
+            raise Interrupted from error
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(COMMANDS)
@@ -81,6 +91,8 @@ def main(argv: list[str] | None = None) -> None:
     debug = "--debug" in args
     try:
         code = cli.main(args=args, prog_name="notelab", standalone_mode=False)
+    except Interrupted:
+        _fail(INTERRUPTED, EXIT_INTERRUPTED, debug)
     except InputError as error:
         _fail(f"error: {error}", EXIT_USAGE, debug)
     except ModuleNotFoundError as error:
