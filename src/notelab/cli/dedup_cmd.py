@@ -106,7 +106,7 @@ class _PhaseProgress:
         if self.status:
             self.status.update(f"dedup: {phase}")
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, *exc: Any) -> None:
         if self.status:
             self.status.__exit__(*exc)
 

@@ -13,6 +13,7 @@ import csv
 import gzip
 import io
 import json
+import os
 import zlib
 from array import array
 from collections.abc import Iterator, Sequence
@@ -25,7 +26,7 @@ from notelab._util import InputError
 try:  # the fast JSON reader; the standard library's reads what it does not
     import orjson as _orjson
 except ImportError:  # pragma: no cover - orjson is a dependency
-    _orjson = None
+    _orjson = None  # type: ignore[assignment]
 
 _JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
 ID_POLICIES = ("error", "allow")
@@ -145,7 +146,7 @@ def _split_lines(data: bytes) -> list[bytes]:
     return [line[:-1] if line.endswith(b"\r") else line for line in lines]
 
 
-def _expand_paths(paths: Sequence[str | Path]) -> list[Path]:
+def _expand_paths(paths: Sequence[str | os.PathLike[str]]) -> list[Path]:
     """Files named, and the files under directories named (sorted), in order."""
     files: list[Path] = []
     for raw in paths:
@@ -377,7 +378,9 @@ def _read_pieces(pieces: Sequence[_Piece], options: ReadOptions) -> Corpus:
     return corpus
 
 
-def read_corpus(paths: Sequence[str | Path], options: ReadOptions | None = None) -> Corpus:
+def read_corpus(
+    paths: Sequence[str | os.PathLike[str]], options: ReadOptions | None = None
+) -> Corpus:
     """Read every document of the given files and directories, in order.
 
     Examples

@@ -323,7 +323,7 @@ def _partition_output(corpus: Corpus, kept_as: np.ndarray, base: int, kind: str,
     else:
         removed = np.flatnonzero((kept_as >= 0) & (kept_as != own))
         lines = [
-            _json_line({**corpus.record(i), "duplicate_of": rep_ids[int(kept_as[i])]})
+            _json_line({**corpus.record(int(i)), "duplicate_of": rep_ids[int(kept_as[i])]})
             for i in removed
         ]
     return [b"\n".join(lines)] if lines else []  # one piece to send: the partition's lines

@@ -126,7 +126,7 @@ def _run_local(paths, dedup, read, outputs, timer):
             for i in result.removed
         ),
     }
-    return report, _targets(outputs, result, lines, ids.__getitem__)
+    return report, _targets(outputs, result, lines, ids.__getitem__)  # type: ignore[arg-type]
 
 
 def _run_dask(paths, dedup, read, outputs, client, timer):

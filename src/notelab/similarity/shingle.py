@@ -64,7 +64,7 @@ def shingles(
         return set()
     width = min(ngram, len(units))
     grams = (units[i : i + width] for i in range(len(units) - width + 1))
-    return {tuple(g) if unit == "word" else g for g in grams}
+    return {tuple(g) if unit == "word" else g for g in grams}  # type: ignore[misc]
 
 
 def _collapse(text: str) -> str:
