@@ -306,6 +306,7 @@ def test_many_permutations_choose_bands_at_once(corpus_file):
 
 
 def test_local_dedup_imports_no_torch_matplotlib_or_dask(corpus_file):
+    """Nor numba nor scipy for a small input: the numpy kernels do it (quick start-up)."""
     script = (
         "import sys\n"
         "from notelab.cli.main import main\n"
@@ -313,7 +314,8 @@ def test_local_dedup_imports_no_torch_matplotlib_or_dask(corpus_file):
         f"    main(['dedup', {str(corpus_file)!r}, '--json'])\n"
         "except SystemExit:\n"
         "    pass\n"
-        "heavy = ('torch', 'matplotlib', 'dask', 'distributed', 'pandas', 'sklearn')\n"
+        "heavy = ('torch', 'matplotlib', 'dask', 'distributed', 'pandas', 'sklearn', 'numba',"
+        " 'scipy')\n"
         "print(sorted(m for m in heavy if m in sys.modules), file=sys.stderr)\n"
     )
     import subprocess

@@ -5,9 +5,8 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from notelab.similarity._hashing import combine
-
-_EMPTY_SALT = np.uint64(0xA5A5A5A5A5A5A5A5)
+from notelab.similarity._hashing import EMPTY_SALT as _EMPTY_SALT
+from notelab.similarity._jit_hashing import combine
 
 
 @nb.njit(parallel=True, cache=True)

@@ -13,7 +13,8 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from notelab.similarity._hashing import FNV_OFFSET, FNV_PRIME, GOLDEN, combine, mix
+from notelab.similarity._hashing import FNV_OFFSET, FNV_PRIME, GOLDEN
+from notelab.similarity._jit_hashing import combine, mix
 
 
 @nb.njit(inline="always")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from notelab._util import InputError
-from notelab.similarity import _cluster_kernels
 from notelab.similarity._interrupt import deferred
+from notelab.similarity._kernels import kernels
 
 KEEP_RULES = ("first", "longest")
 
@@ -23,7 +23,9 @@ def components(n_docs: int, pairs: np.ndarray) -> np.ndarray:
     if len(pairs) == 0:
         return np.arange(n_docs, dtype=np.int64)
     with deferred():
-        return _cluster_kernels.smallest_member(n_docs, pairs[:, 0], pairs[:, 1])
+        return kernels("cluster", 16 * (n_docs + len(pairs))).smallest_member(
+            n_docs, pairs[:, 0], pairs[:, 1]
+        )
 
 
 def representatives(labels: np.ndarray, lengths: np.ndarray, keep: str = "first") -> np.ndarray:

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from notelab._util import InputError
-from notelab.similarity import _band_kernels
+from notelab.similarity._kernels import kernels
 from notelab.similarity.corpus import Corpus, ReadOptions, _expand_paths, _Piece, _read_pieces
 from notelab.similarity.corpus import _splittable as _splittable
 from notelab.similarity.dask_components import _kept_on_cluster
@@ -92,7 +92,8 @@ def _bucket_groups(sketch: Sketch, base: int, dedup: Deduplicator, groups: int) 
     """This partition's (band key, document) rows, split into ``groups`` by key: the send
     side of the shuffle that brings every bucket's documents together."""
     nonempty = sketch.nonempty
-    keys = _band_kernels.band_keys(sketch.signatures, dedup.bands, dedup.rows, nonempty)
+    band_keys = kernels("band", len(nonempty) * dedup.bands * dedup.rows).band_keys
+    keys = band_keys(sketch.signatures, dedup.bands, dedup.rows, nonempty)
     docs = np.broadcast_to(np.arange(base, base + len(nonempty), dtype=np.int64), keys.shape)
     keep = np.repeat(nonempty[None, :], dedup.bands, axis=0)
     keys, docs = keys[keep], docs[keep]
@@ -105,7 +106,7 @@ def _pairs_in_group(pieces: list) -> np.ndarray:
     keys = np.concatenate([p[0] for p in pieces])
     docs = np.concatenate([p[1] for p in pieces])
     order = np.lexsort((docs, keys))
-    return _unique_pairs(_band_kernels.bucket_pairs(keys[order], docs[order]))
+    return _unique_pairs(kernels("band", 4 * len(keys)).bucket_pairs(keys[order], docs[order]))
 
 
 def _needed(sketch: Sketch, local: np.ndarray) -> Sketch:

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from notelab._util import InputError
-from notelab.similarity import _band_kernels
 from notelab.similarity._interrupt import deferred
+from notelab.similarity._kernels import kernels
 
 # (false-positive, false-negative) weights: recall first, since exact verification removes
 # every false positive; at 128 permutations they give P(candidate) ~ 0.98-0.99 at the threshold.
@@ -166,9 +166,10 @@ def candidate_pairs(
     if signatures.shape[0] < 2:
         return np.empty((0, 2), np.int64)
     docs = np.arange(base, base + signatures.shape[0], dtype=np.int64)
+    module = kernels("band", signatures.shape[0] * bands * rows)
     with deferred():
-        keys = _band_kernels.band_keys(signatures, bands, rows, nonempty)
-        found = _band_kernels.banded_pairs(keys, docs)
+        keys = module.band_keys(signatures, bands, rows, nonempty)
+        found = module.banded_pairs(keys, docs)
     return _unique_pairs(found)
 
 

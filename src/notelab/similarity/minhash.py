@@ -7,8 +7,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from notelab._util import InputError
-from notelab.similarity import _minhash_kernels
 from notelab.similarity._interrupt import deferred
+from notelab.similarity._kernels import kernels
 from notelab.similarity.options import DEFAULTS
 from notelab.similarity.shingle import _check_params, _chunks, _shingle_hash_sets
 from notelab.similarity.sketch import Sketch
@@ -69,12 +69,13 @@ class MinHasher:
 
     def _signatures_of_sets(self, values: np.ndarray, offsets: np.ndarray) -> np.ndarray:
         parts = []
+        kernel = kernels("minhash", len(values) * self.num_perm // 64).minhash_signatures
         with deferred() as check:
             for lo, hi in _chunks(offsets, _SHINGLES_PER_CHUNK):
                 check()
                 local = offsets[lo : hi + 1] - offsets[lo]
                 span = values[offsets[lo] : offsets[hi]]
-                parts.append(_minhash_kernels.minhash_signatures(span, local, self._a, self._b))
+                parts.append(kernel(span, local, self._a, self._b))
         return np.concatenate(parts) if parts else np.empty((0, self.num_perm), np.uint32)
 
     def signatures(self, texts: Sequence[str]) -> np.ndarray:

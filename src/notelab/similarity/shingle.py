@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from notelab._util import InputError, atomic_write_bytes
-from notelab.similarity import _text_kernels
 from notelab.similarity._interrupt import deferred
+from notelab.similarity._kernels import kernels
 from notelab.similarity.options import DEFAULTS
 from notelab.similarity.sketch import _concat_sets
 
@@ -165,6 +165,7 @@ def _shingle_hash_sets(
     bounds = np.zeros(len(texts) + 1, np.int64)
     np.cumsum(sizes, out=bounds[1:])
     tables = _character_tables()
+    kernel = kernels("text", int(bounds[-1])).shingle_sets
     parts = []
     scratch = spare = np.empty(0, np.uint64)
     tally = np.empty(0, np.int64)
@@ -177,8 +178,6 @@ def _shingle_hash_sets(
                 scratch, spare = (np.empty(size, np.uint64) for _ in range(2))
                 tally = np.empty(size, np.int64)
             parts.append(
-                _text_kernels.shingle_sets(
-                    codes, offsets, int(ngram), unit == "word", *tables, scratch, spare, tally
-                )
+                kernel(codes, offsets, int(ngram), unit == "word", *tables, scratch, spare, tally)
             )
     return _concat_sets(parts)

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from notelab.similarity import _pair_kernels
 from notelab.similarity._interrupt import deferred
+from notelab.similarity._kernels import kernels
 
 
 def _concat_sets(
@@ -90,7 +90,7 @@ class Sketch:
             return np.empty(0, np.float64)
         other = self if other is None else other
         with deferred():
-            return _pair_kernels.cross_jaccard(
+            return kernels("pair", len(pairs) * 256).cross_jaccard(
                 self.values, self.offsets, other.values, other.offsets, pairs
             )
 
@@ -101,4 +101,6 @@ class Sketch:
             return np.empty(0, np.float64)
         other = self if other is None else other
         with deferred():
-            return _pair_kernels.cross_agreement(self.signatures, other.signatures, pairs)
+            return kernels("pair", len(pairs) * 64).cross_agreement(
+                self.signatures, other.signatures, pairs
+            )
