@@ -112,14 +112,16 @@ def test_curve_is_deterministic_per_seed():
     assert strip == [{k: v for k, v in p.items() if k != "seconds"} for p in b["points"]]
 
 
-def test_interval_matches_scipy():
+def test_interval_matches_scipy_and_stays_a_share():
     from scipy import stats
 
     values = [0.61, 0.72, 0.65, 0.70, 0.58]
-    mean, low, high = protocol.mean_interval(values)
+    point = protocol.Point("m", 0.1, 5, accuracy=values, macro_f1=[0.9, 1.0, 1.0], seconds=[1])
+    summary = point.summary()
     reference = stats.t.interval(0.95, 4, loc=np.mean(values), scale=stats.sem(values))
-    assert (low, high) == pytest.approx(reference)
-    assert mean == pytest.approx(np.mean(values))
+    assert (summary["accuracy_low"], summary["accuracy_high"]) == pytest.approx(reference)
+    assert summary["accuracy"] == pytest.approx(np.mean(values))
+    assert summary["macro_f1_high"] == 1.0 and summary["macro_f1_low"] < summary["macro_f1"]
 
 
 @pytest.mark.parametrize(

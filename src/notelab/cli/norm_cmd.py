@@ -208,13 +208,6 @@ def _norms(text: str) -> tuple[str, ...]:
     return norms
 
 
-def _interval(value: Any, fmt: str) -> str:
-    """``0.971 ±0.053``: the mean and the half-width of its 95% interval."""
-    if value.count < 2:
-        return f"{value.value:{fmt}}"
-    return f"{value.value:{fmt}} ±{(value.high - value.low) / 2:.3f}"
-
-
 def _print_comparison(result: Any) -> None:
     from notelab.nn.norm.compare import best_per_batch
 
@@ -238,8 +231,8 @@ def _print_comparison(result: Any) -> None:
             r.norm,
             str(r.batch_size),
             f"{r.steps:,}",
-            _interval(r.metric, ".3f"),
-            _interval(r.gap, "+.3f"),
+            r.metric.brief(),
+            r.gap.brief(),
             f"{r.step_seconds * 1e3:.2f}",
         )
     console.print(table)

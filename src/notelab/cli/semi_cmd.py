@@ -9,6 +9,7 @@ import click
 from rich.table import Table
 
 from notelab._util import InputError
+from notelab._util.estimate import Estimate
 from notelab.cli._common import emit_json, json_option, progress_bar, stdout_console
 
 DATASET_NAMES = ("digits", "moons", "circles", "breast_cancer", "wine")
@@ -143,7 +144,7 @@ def _print_curve(document: dict[str, Any]) -> None:
         table.add_column(f"{fraction:.0%}\n{labelled:,} labels", justify="right", no_wrap=True)
     for method in document["methods"]:
         cells = [
-            f"{p['accuracy']:.3f} ±{(p['accuracy_high'] - p['accuracy_low']) / 2:.3f}"
+            Estimate(p["accuracy"], p["accuracy_low"], p["accuracy_high"], p["seeds"]).brief()
             for p in document["points"]
             if p["method"] == method
         ]

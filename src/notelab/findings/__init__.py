@@ -1,9 +1,9 @@
 """Findings: one module per note, each ``run(scale, seed) -> Finding``."""
 
+from notelab._util.estimate import Estimate
 from notelab.findings.model import Claim, Figure, Finding, Table
 from notelab.findings.registry import known_notes, parse_notes, run_finding
 from notelab.findings.stats import (
-    Estimate,
     Region,
     Verdict,
     at_least,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from notelab.findings.stats import Estimate
+from notelab._util.estimate import Estimate
 
 
 def largest_gap(measured: Sequence[Estimate], expected: Sequence[float]) -> Estimate:

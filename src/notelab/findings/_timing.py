@@ -7,8 +7,8 @@ from collections.abc import Callable, Mapping
 from time import perf_counter
 from typing import Any
 
+from notelab._util.estimate import Estimate
 from notelab._util.rounds import interleave
-from notelab.findings.stats import Estimate
 
 
 def interleaved_rounds(

@@ -6,7 +6,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from notelab.findings.stats import Estimate, Region, Verdict, grade
+from notelab._util.estimate import Estimate
+from notelab.findings.stats import Region, Verdict, grade
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure as MplFigure

@@ -19,10 +19,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from notelab._util.estimate import Estimate
 from notelab._util.rounds import Rounds, interleave
 from notelab.findings.model import Claim, Figure, Finding, Table
 from notelab.findings.registry import note_title
-from notelab.findings.stats import Estimate, at_least, between
+from notelab.findings.stats import at_least, between
 from notelab.training.profiler import (
     MemoryModel,
     Profile,

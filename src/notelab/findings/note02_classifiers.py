@@ -16,9 +16,10 @@ from typing import Any
 
 import numpy as np
 
+from notelab._util.estimate import Estimate
+from notelab._util.numbers import count, duration, sig
 from notelab.findings.model import Claim, Figure, Finding, Table
-from notelab.findings.numbers import count, duration, sig
-from notelab.findings.stats import Estimate, at_least, at_most
+from notelab.findings.stats import at_least, at_most
 
 NOTE_MODELS = ["tree", "forest", "boosting", "logistic", "knn", "svm", "naive_bayes"]
 BOARD_MODELS = ["tree", "pruned_tree", *NOTE_MODELS[1:]]

@@ -12,10 +12,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from notelab._util.estimate import Estimate
 from notelab.findings._plot import PALETTE, finish, new_axes
 from notelab.findings._threads import one_thread
 from notelab.findings.model import Claim, Figure, Finding, Table
-from notelab.findings.stats import Estimate, at_least, at_most
+from notelab.findings.stats import at_least, at_most
 
 TITLE = "Batch normalisation vs layer normalisation"
 NORMS = ("batch", "layer", "group", "none")
@@ -537,21 +538,21 @@ def _tables(m: dict[str, Any]) -> list[Table]:
             r["norm"],
             r["batch_size"],
             r["steps"],
-            _interval(r["metric"]),
-            _interval(r["gap"], "+.3f"),
+            Estimate(**r["metric"]).brief(),
+            Estimate(**r["gap"]).brief(),
             f"{r['step_seconds'] * 1e3:.2f}",
         ]
         for r in m["batch_sizes"]["rows"]
     ]
     mode_rows = [
-        [r["batch_size"], _interval(r["gap"]), f"{r['layer_gap']:.2g}"] for r in m["modes"]
+        [r["batch_size"], Estimate(**r["gap"]).brief(), f"{r['layer_gap']:.2g}"] for r in m["modes"]
     ]
     alone_rows = [
         [r["batch_size"], f"{r['layer_difference']:.2g}", f"{r['batch_spread']:.3f}"]
         for r in m["alone"]
     ]
     lr_rows = [
-        [f"{lr:g}", *(_interval(_loss(m["learning_rates"], lr, n)) for n in (True, False))]
+        [f"{lr:g}", *(_loss(m["learning_rates"], lr, n).brief() for n in (True, False))]
         for lr in sorted({r["lr"] for r in m["learning_rates"]})
     ]
     return [
@@ -573,8 +574,8 @@ def _tables(m: dict[str, Any]) -> list[Table]:
             eps_rows,
         ),
         Table(
-            "Digits CNN: held-out accuracy by normalisation and batch size (mean over seeds, "
-            "95% interval)",
+            "Digits CNN: held-out accuracy by normalisation and batch size (mean over seeds ± "
+            "half its 95% interval)",
             [
                 "normalisation",
                 "batch size",
@@ -604,33 +605,23 @@ def _tables(m: dict[str, Any]) -> list[Table]:
             alone_rows,
         ),
         Table(
-            "4-layer MLP: held-out loss after a fixed number of SGD steps (mean over seeds)",
+            "4-layer MLP: held-out loss after a fixed number of SGD steps (mean over seeds ± half "
+            "its 95% interval)",
             ["learning rate", "loss with batch norm", "loss without normalisation"],
             lr_rows,
         ),
     ]
 
 
-def _interval(d: dict[str, Any], fmt: str = ".3f") -> str:
-    if d["low"] == d["high"]:
-        return f"{d['value']:{fmt}}"
-    return f"{d['value']:{fmt}} ({d['low']:{fmt}} to {d['high']:{fmt}})"
-
-
-def _loss(rows: list[dict[str, Any]], lr: float, normalised: bool) -> dict[str, Any]:
+def _loss(rows: list[dict[str, Any]], lr: float, normalised: bool) -> Estimate:
     losses = [r["loss"] for r in rows if r["lr"] == lr and r["normalised"] == normalised]
-    return Estimate.mean_interval(losses).as_dict()
+    return Estimate.mean_interval(losses)
 
 
-def _with_intervals(
-    axes: Any, x: list[float], estimates: list[dict[str, Any]], **style: Any
-) -> None:
+def _with_intervals(axes: Any, x: list[float], estimates: list[Estimate], **style: Any) -> None:
     """Points joined by lines, each with its 95% interval as an error bar."""
-    values = [e["value"] for e in estimates]
-    spread = [
-        [v - e["low"] for v, e in zip(values, estimates, strict=True)],
-        [e["high"] - v for v, e in zip(values, estimates, strict=True)],
-    ]
+    values = [e.value for e in estimates]
+    spread = [[e.value - e.low for e in estimates], [e.high - e.value for e in estimates]]
     axes.errorbar(x, values, yerr=spread, marker="o", capsize=3, **style)
 
 
@@ -648,7 +639,9 @@ def _accuracy_figure(rows: list[dict[str, Any]]) -> Figure:
         mine = [r for r in rows if r["norm"] == norm]
         sizes = [r["batch_size"] for r in mine]
         label = "no normalisation" if norm == "none" else f"{norm} norm"
-        _with_intervals(axes, sizes, [r["metric"] for r in mine], color=colour, label=label)
+        _with_intervals(
+            axes, sizes, [Estimate(**r["metric"]) for r in mine], color=colour, label=label
+        )
     low, high = axes.get_ylim()
     axes.set_ylim(max(0.0, low), min(1.01, high))  # accuracy: intervals drawn within [0, 1]
     return _finished(
@@ -666,7 +659,7 @@ def _modes_figure(rows: list[dict[str, Any]]) -> Figure:
     figure, axes = new_axes()
     sizes = [r["batch_size"] for r in rows]
     layer = max(r["layer_gap"] for r in rows)
-    _with_intervals(axes, sizes, [r["gap"] for r in rows], label="batch norm")
+    _with_intervals(axes, sizes, [Estimate(**r["gap"]) for r in rows], label="batch norm")
     axes.plot([], [], " ", label=f"layer norm: {layer:g} at every batch size")
     axes.set_yscale("log")
     return _finished(

@@ -6,11 +6,12 @@ import warnings
 
 import numpy as np
 
+from notelab._util.estimate import Estimate
+from notelab._util.numbers import count, sig
 from notelab.findings._plot import band, log_log, new_axes
 from notelab.findings._threads import one_thread
 from notelab.findings.model import Claim, Figure, Finding, Table
-from notelab.findings.numbers import count, sig
-from notelab.findings.stats import Estimate, at_least, at_most
+from notelab.findings.stats import at_least, at_most
 from notelab.mixture import GaussianMixture
 
 TRUTH = {

@@ -18,10 +18,11 @@ if TYPE_CHECKING:
     from notelab.nn.seq import FeedingPolicy, SequenceModel, Vocabulary
     from notelab.nn.seq.batch import Encoded
 
+from notelab._util.estimate import Estimate
 from notelab.findings._plot import new_axes
 from notelab.findings._threads import one_thread
 from notelab.findings.model import Claim, Figure, Finding, Table
-from notelab.findings.stats import Estimate, at_least
+from notelab.findings.stats import at_least
 
 Run = dict[str, Any]  # one trained model's measurements, plain data
 

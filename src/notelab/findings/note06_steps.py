@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import itertools
 
+from notelab._util.estimate import Estimate
+from notelab._util.numbers import count, sig
 from notelab.findings._plot import log_log, new_axes
 from notelab.findings._threads import one_thread
 from notelab.findings.model import Claim, Figure, Finding, Table
-from notelab.findings.numbers import count, sig
-from notelab.findings.stats import Estimate, at_most, between
+from notelab.findings.stats import at_most, between
 from notelab.training.loop import count_training_loop
 from notelab.training.schedule import ACCUMULATION_MODES, schedule
 

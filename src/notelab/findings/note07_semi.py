@@ -14,11 +14,12 @@ from typing import Any
 
 import numpy as np
 
+from notelab._util.estimate import Estimate
+from notelab._util.numbers import sig
 from notelab.findings._plot import PALETTE, new_axes
 from notelab.findings._threads import one_thread
 from notelab.findings.model import Claim, Figure, Finding, Table
-from notelab.findings.numbers import sig
-from notelab.findings.stats import Estimate, at_least, at_most
+from notelab.findings.stats import at_least, at_most
 
 TITLE = "Self-supervised vs semi-supervised learning"
 SCALES: dict[str, dict[str, Any]] = {

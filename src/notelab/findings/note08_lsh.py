@@ -6,12 +6,13 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import brentq
 
+from notelab._util.estimate import Estimate
+from notelab._util.numbers import count, sig
 from notelab.findings._gap import largest_gap
 from notelab.findings._plot import new_axes
 from notelab.findings._timing import interleaved_rounds, ratio_estimate
 from notelab.findings.model import Claim, Figure, Finding, Table
-from notelab.findings.numbers import count, sig
-from notelab.findings.stats import Estimate, at_least, at_most
+from notelab.findings.stats import at_least, at_most
 from notelab.similarity import (
     Deduplicator,
     MinHasher,

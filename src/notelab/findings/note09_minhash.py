@@ -7,11 +7,12 @@ import itertools
 
 import numpy as np
 
+from notelab._util.estimate import Estimate
+from notelab._util.numbers import count, sig
 from notelab.findings._gap import largest_gap
 from notelab.findings._plot import band, log_log, new_axes
 from notelab.findings.model import Claim, Figure, Finding, Table
-from notelab.findings.numbers import count, sig
-from notelab.findings.stats import Estimate, at_most, between
+from notelab.findings.stats import at_most, between
 from notelab.similarity import MinHasher, exact_jaccard
 from notelab.similarity.samples import pair_with_jaccard
 

@@ -7,10 +7,11 @@ import itertools
 
 import numpy as np
 
+from notelab._util.estimate import Estimate
+from notelab._util.numbers import count
 from notelab.findings._plot import PALETTE, new_axes
 from notelab.findings.model import Claim, Figure, Finding, Table
-from notelab.findings.numbers import count
-from notelab.findings.stats import Estimate, at_least
+from notelab.findings.stats import at_least
 from notelab.text import CLASSES, ascii_table, class_ranges, compare, sort_by_rule
 
 EXAMPLES = [("Apple", "apple"), ("10", "9"), ("abc", "abcd"), ("Zebra", "apple"), ("a", "B")]

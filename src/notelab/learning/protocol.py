@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from notelab._util import InputError
+from notelab._util.estimate import Estimate
 from notelab.learning._labels import UNLABELLED
 
 FRACTIONS = (0.01, 0.02, 0.05, 0.1, 1.0)
@@ -82,27 +83,9 @@ def hide_labels(y: np.ndarray, part: Split) -> np.ndarray:
     return shown
 
 
-def mean_interval(values: Sequence[float]) -> tuple[float, float, float]:
-    """Mean and Student-t 95% interval (the mean alone for one value).
-
-    Examples
-    --------
-    >>> [round(v, 3) for v in mean_interval([0.8, 0.9, 1.0])]
-    [0.9, 0.652, 1.148]
-    """
-    x = np.asarray(values, dtype=np.float64)
-    mean = float(x.mean())
-    if len(x) < 2:
-        return mean, mean, mean
-    from scipy import stats
-
-    half = float(stats.t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x)))
-    return mean, mean - half, mean + half
-
-
-def _share_interval(values: Sequence[float]) -> tuple[float, float, float]:
-    mean, low, high = mean_interval(values)
-    return mean, max(0.0, low), min(1.0, high)
+def _share_interval(values: Sequence[float]) -> Estimate:
+    """The mean share over seeds with its Student-t 95% interval, cut to [0, 1]."""
+    return Estimate.mean_interval(values).clipped(0.0, 1.0)
 
 
 @dataclass
@@ -124,12 +107,12 @@ class Point:
             "fraction": self.fraction,
             "labelled": self.labelled,
             "seeds": len(self.accuracy),
-            "accuracy": acc[0],
-            "accuracy_low": acc[1],
-            "accuracy_high": acc[2],
-            "macro_f1": f1[0],
-            "macro_f1_low": f1[1],
-            "macro_f1_high": f1[2],
+            "accuracy": acc.value,
+            "accuracy_low": acc.low,
+            "accuracy_high": acc.high,
+            "macro_f1": f1.value,
+            "macro_f1_low": f1.low,
+            "macro_f1_high": f1.high,
             "seconds": float(np.mean(self.seconds)),
             "accuracy_per_seed": list(self.accuracy),
         }

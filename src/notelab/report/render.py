@@ -13,11 +13,10 @@ from typing import Any
 
 import jinja2
 
-from notelab._util import atomic_write_png, atomic_write_text
-from notelab.findings import numbers
+from notelab._util import atomic_write_png, atomic_write_text, numbers
+from notelab._util.estimate import Estimate
 from notelab.findings._plot import finish
 from notelab.findings.model import Finding, Table
-from notelab.findings.stats import Estimate
 from notelab.report.results import claim_id, results_document, verdict_counts
 
 DPI = 110

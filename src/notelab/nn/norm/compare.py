@@ -31,6 +31,7 @@ from torch import nn
 from torch.utils.data import Dataset, Subset
 
 from notelab._util import InputError
+from notelab._util.estimate import Estimate
 from notelab.nn.norm._batches import batches
 from notelab.nn.norm.spec import CompareSpec, check_spec
 from notelab.nn.norm.swap import Slot, find_slots, swap_norms
@@ -40,26 +41,16 @@ from notelab.training.workloads import Workload
 Progress = Callable[[int, int, str], None]
 
 
-@dataclass(frozen=True)
-class Interval:
-    """A mean over seeds with its 95% Student's t interval (the seeds' count as ``count``)."""
+Interval = Estimate  # a mean over seeds with its 95% interval; the name rows used before
 
-    value: float
-    low: float
-    high: float
-    count: int
 
-    @classmethod
-    def of(cls, samples: list[float]) -> Interval:
-        """The mean of ``samples`` and its interval (the value itself for one sample)."""
-        from scipy import stats
-
-        x = torch.tensor(samples, dtype=torch.float64)
-        mean, n = float(x.mean()), len(samples)
-        if n < 2 or not math.isfinite(mean):
-            return cls(mean, mean, mean, n)
-        half = float(stats.t.ppf(0.975, n - 1)) * float(x.std()) / math.sqrt(n)
-        return cls(mean, mean - half, mean + half, n)
+def _over_seeds(samples: list[float]) -> Estimate:
+    """The mean of ``samples`` and its Student's t interval (the value itself for one sample)."""
+    method = f"mean of {len(samples)} seeds"
+    mean = sum(samples) / len(samples)
+    if not math.isfinite(mean):  # a diverged run: no interval to give
+        return Estimate(mean, mean, mean, len(samples), method)
+    return Estimate.mean_interval(samples, method=method)
 
 
 @dataclass(frozen=True)
@@ -82,8 +73,8 @@ class Row:
     norm: str
     batch_size: int
     steps: int
-    metric: Interval  # held-out accuracy or loss, eval mode
-    gap: Interval  # train mode minus eval mode
+    metric: Estimate  # held-out accuracy or loss, eval mode
+    gap: Estimate  # train mode minus eval mode
     step_seconds: float  # median over seeds of each run's median
 
 
@@ -213,8 +204,8 @@ def summarise(runs: list[Run]) -> list[Row]:
                 norm,
                 batch,
                 group[0].steps,
-                Interval.of([r.held_out for r in group]),
-                Interval.of([r.gap for r in group]),
+                _over_seeds([r.held_out for r in group]),
+                _over_seeds([r.gap for r in group]),
                 float(torch.tensor([r.step_seconds for r in group]).median()),
             )
         )

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from notelab.findings.numbers import cell, count, duration, header, sig
+from notelab._util.numbers import cell, count, duration, header, sig
 
 
 @given(st.floats(min_value=1e-4, max_value=1e9) | st.floats(min_value=-1e9, max_value=-1e-4))
