@@ -35,6 +35,8 @@ from notelab.training.schedule import steps_per_epoch
 from notelab.training.sizes import format_hms
 from notelab.training.trial import TrialResult, TrialSpec
 
+TITLE = note_title(1)  # the registry is the titles' one home
+
 if TYPE_CHECKING:
     from matplotlib.figure import Figure as MplFigure
 
@@ -314,7 +316,7 @@ def run(scale: str = "quick", seed: int = 0) -> Finding:
     rounds = data["curve"].count
     return Finding(
         note=1,
-        title=note_title(1),
+        title=TITLE,
         claims=[one_to_two(data), falls_then_flattens(data), linear_memory(data)],
         workload=f"a small transformer encoder (2 layers, width 128, 64 tokens) trained at "
         f"batch sizes {data['sizes'][0]} to {data['sizes'][-1]}; epochs of {SAMPLES:,} examples "

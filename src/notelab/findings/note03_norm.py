@@ -16,9 +16,10 @@ from notelab._util.estimate import Estimate
 from notelab.findings._plot import PALETTE, finish, new_axes
 from notelab.findings._threads import one_thread
 from notelab.findings.model import Claim, Figure, Finding, Table
+from notelab.findings.registry import note_title
 from notelab.findings.stats import at_least, at_most
 
-TITLE = "Batch normalisation vs layer normalisation"
+TITLE = note_title(3)  # the registry is the titles' one home
 NORMS = ("batch", "layer", "group", "none")
 SCALES: dict[str, dict[str, Any]] = {
     "quick": {

@@ -11,8 +11,11 @@ from notelab._util.numbers import count, sig
 from notelab.findings._plot import band, log_log, new_axes
 from notelab.findings._threads import one_thread
 from notelab.findings.model import Claim, Figure, Finding, Table
+from notelab.findings.registry import note_title
 from notelab.findings.stats import at_least, at_most
 from notelab.mixture import GaussianMixture
+
+TITLE = note_title(4)  # the registry is the titles' one home
 
 TRUTH = {
     "means": np.array([0.0, 4.0]),
@@ -266,7 +269,7 @@ def run(scale: str = "quick", seed: int = 0) -> Finding:
     m = measure(scale, seed)
     return Finding(
         note=4,
-        title="EM algorithm for a Gaussian mixture",
+        title=TITLE,
         claims=[_rise_claim(m), _recovery_claim(m), _sklearn_claim(m)],
         tables=_tables(m),
         figures=[_histogram(m), _likelihood(m), _error_figure(m["error_curve"])],

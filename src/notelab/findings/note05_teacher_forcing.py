@@ -22,11 +22,12 @@ from notelab._util.estimate import Estimate
 from notelab.findings._plot import new_axes
 from notelab.findings._threads import one_thread
 from notelab.findings.model import Claim, Figure, Finding, Table
+from notelab.findings.registry import note_title
 from notelab.findings.stats import at_least
 
 Run = dict[str, Any]  # one trained model's measurements, plain data
 
-TITLE = "Teacher forcing and exposure bias"
+TITLE = note_title(5)  # the registry is the titles' one home
 REPLICAS = 3
 POLICIES = ("teacher", "free", "linear", "exponential", "inverse-sigmoid")
 DECAYS = POLICIES[2:]

@@ -9,9 +9,12 @@ from notelab._util.numbers import count, sig
 from notelab.findings._plot import log_log, new_axes
 from notelab.findings._threads import one_thread
 from notelab.findings.model import Claim, Figure, Finding, Table
+from notelab.findings.registry import note_title
 from notelab.findings.stats import at_most, between
 from notelab.training.loop import count_training_loop
 from notelab.training.schedule import ACCUMULATION_MODES, schedule
+
+TITLE = note_title(6)  # the registry is the titles' one home
 
 # (samples, batch size, epochs): the note's 1,000 images and note 1's 89,000 examples.
 NOTE_CASES = [(1000, 100, 1), (1000, 100, 5), (89_000, 1, 1), (89_000, 2, 1)]
@@ -167,7 +170,7 @@ def run(scale: str = "quick", seed: int = 0) -> Finding:
     m = measure(scale)
     return Finding(
         note=6,
-        title="Epoch, batch size, step",
+        title=TITLE,
         claims=[
             *_note_claims(m["note_examples"]),
             _formula_claim(m["grid"]),

@@ -19,9 +19,10 @@ from notelab._util.numbers import sig
 from notelab.findings._plot import PALETTE, new_axes
 from notelab.findings._threads import one_thread
 from notelab.findings.model import Claim, Figure, Finding, Table
+from notelab.findings.registry import note_title
 from notelab.findings.stats import at_least, at_most
 
-TITLE = "Self-supervised vs semi-supervised learning"
+TITLE = note_title(7)  # the registry is the titles' one home
 SCALES: dict[str, dict[str, Any]] = {
     "quick": {
         "seeds": 5,

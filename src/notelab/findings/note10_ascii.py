@@ -11,8 +11,11 @@ from notelab._util.estimate import Estimate
 from notelab._util.numbers import count
 from notelab.findings._plot import PALETTE, new_axes
 from notelab.findings.model import Claim, Figure, Finding, Table
+from notelab.findings.registry import note_title
 from notelab.findings.stats import at_least
 from notelab.text import CLASSES, ascii_table, class_ranges, compare, sort_by_rule
+
+TITLE = note_title(10)  # the registry is the titles' one home
 
 EXAMPLES = [("Apple", "apple"), ("10", "9"), ("abc", "abcd"), ("Zebra", "apple"), ("a", "B")]
 WORDS = ["banana", "Banana", "apple", "Apple", "10", "9", "abc", "abcd", "_x", "~", " lead", "Z"]
@@ -184,7 +187,7 @@ def run(scale: str = "quick", seed: int = 0) -> Finding:
     m = measure()
     return Finding(
         note=10,
-        title="ASCII table and string comparison",
+        title=TITLE,
         claims=[
             _order_claim(),
             _nul_space_claim(),
