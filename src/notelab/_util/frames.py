@@ -6,6 +6,8 @@ every tool gives the same clear error for a missing, empty or corrupt file.
 
 from __future__ import annotations
 
+import io
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,13 +36,17 @@ def _kind(path: Path) -> str:
     )
 
 
-def read_frame(path: str | Path) -> pd.DataFrame:
+def read_frame(path: str | Path, *, strings: bool = False) -> pd.DataFrame:
     """Read a table file into a DataFrame, with one clear :class:`InputError` for bad files.
 
     Parameters
     ----------
     path : str or Path
         A ``.csv``, ``.parquet`` or ``.jsonl``/``.ndjson`` file (``.gz`` allowed for text).
+    strings : bool
+        Keep every CSV cell as the text it is (ids like ``"007"`` stay ``"007"``, ``"NA"`` and
+        empty cells stay strings) and every JSONL value as stored (no type guessing); a CSV row
+        with more fields than the header is an error. Parquet keeps its stored types either way.
 
     Returns
     -------
@@ -54,38 +60,87 @@ def read_frame(path: str | Path) -> pd.DataFrame:
     >>> _ = p.write_text("a,b\\n1,x\\n2,y\\n")
     >>> read_frame(p).shape
     (2, 2)
+    >>> _ = p.write_text("id,n\\n007,NA\\n")
+    >>> read_frame(p, strings=True).iloc[0].tolist()
+    ['007', 'NA']
     """
     path = Path(path)
     if not path.is_file():
         raise InputError("an existing table file", repr(str(path)), "check the path")
     kind = _kind(path)
     try:
-        frame = _read(path, kind)
+        frame = _read(path, kind, strings)
     except InputError:
         raise
     except Exception as error:  # pandas/pyarrow raise many types for one cause: a bad file
-        raise InputError(
-            f"a readable {kind.upper()} file",
-            f"{path.name}: {type(error).__name__}: {str(error).splitlines()[0][:200]}",
-            "check that the file is complete and in the format its suffix names",
-        ) from error
+        raise _unreadable(kind, path.name, error) from error
     if frame.shape[0] == 0:
         raise InputError("at least one data row", f"{path.name} has none", "check the file")
     return frame
 
 
-def _read(path: Path, kind: str) -> pd.DataFrame:
+def csv_rows(text: str, *, name: str) -> list[dict[str, str]]:
+    """The rows of CSV ``text`` as dicts of strings, parsed as ``read_frame(strings=True)``
+    parses a CSV file; no rows for empty text or a header alone.
+
+    Parameters
+    ----------
+    text : str
+        Decoded CSV text (the caller decodes, so it can count replaced bytes).
+    name : str
+        The file it came from, named in the error for malformed text (with pandas' line).
+
+    Examples
+    --------
+    >>> csv_rows('id,text\\n007,"a, b"\\n', name="docs.csv")
+    [{'id': '007', 'text': 'a, b'}]
+    """
+    import pandas as pd
+
+    try:
+        frame = _csv(io.StringIO(text), strings=True)
+    except pd.errors.EmptyDataError:
+        return []
+    except Exception as error:  # the parser's many error types: one cause, a malformed file
+        raise _unreadable("csv", name, error) from error
+    rows: list[dict[str, str]] = frame.to_dict("records")
+    return rows
+
+
+def _unreadable(kind: str, name: str, error: Exception) -> InputError:
+    return InputError(
+        f"a readable {kind.upper()} file",
+        f"{name}: {type(error).__name__}: {str(error).splitlines()[0][:200]}",
+        "check that the file is complete and in the format its suffix names",
+    )
+
+
+def _csv(source: Path | io.StringIO, strings: bool) -> pd.DataFrame:
+    """``pandas.read_csv``; with ``strings`` every cell a string and a row longer than the
+    header an error (pandas would otherwise drop its extra fields with a warning)."""
+    import pandas as pd
+
+    if not strings:
+        return pd.read_csv(source)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", pd.errors.ParserWarning)
+        return pd.read_csv(source, dtype=str, keep_default_na=False, index_col=False)
+
+
+def _read(path: Path, kind: str, strings: bool) -> pd.DataFrame:
     import pandas as pd
 
     if kind == "csv":
         try:
-            return pd.read_csv(path)
+            return _csv(path, strings)
         except pd.errors.EmptyDataError:
             raise InputError(
                 "a CSV file with a header and rows", f"{path.name} is empty", "check the file"
             ) from None
     if kind == "parquet":
         return pd.read_parquet(path)
+    if strings:
+        return pd.read_json(path, lines=True, compression="infer", dtype=False)
     return pd.read_json(path, lines=True, compression="infer")
 
 

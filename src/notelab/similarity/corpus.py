@@ -9,9 +9,7 @@ are not UTF-8 become U+FFFD and are counted; an error names the file and line.
 from __future__ import annotations
 
 import codecs
-import csv
 import gzip
-import io
 import json
 import os
 import zlib
@@ -22,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from notelab._util import InputError
+from notelab._util.frames import csv_rows
 
 try:  # the fast JSON reader; the standard library's reads what it does not
     import orjson as _orjson
@@ -364,7 +363,7 @@ def _read_piece(piece: _Piece, corpus: Corpus, options: ReadOptions) -> None:
     elif kind == "csv":
         text, replaced = _decode(data)
         corpus.replaced_bytes += replaced
-        rows = csv.DictReader(io.StringIO(text, newline=""))
+        rows = csv_rows(text, name=str(path))  # every cell a string: ids like "007" stay
         _table_records(iter(rows), path, corpus, options, 2)
     else:
         _text_records(path, data, corpus, options, first)
