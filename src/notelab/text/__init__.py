@@ -1,8 +1,8 @@
 """Note 10: the ASCII table, a look-up of any character and an explained string comparison."""
 
+from notelab.text.ascii_table import CLASSES, AsciiRow, ascii_table, char_class, class_ranges, row
 from notelab.text.compare import Comparison, compare, sort_by_rule
 from notelab.text.lookup import LookupResult, lookup, parse_code_point
-from notelab.text.table import CLASSES, AsciiRow, ascii_table, char_class, class_ranges, row
 
 __all__ = [
     "CLASSES",

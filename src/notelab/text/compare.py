@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from notelab.text.table import DEL, abbreviation
+from notelab.text.ascii_table import DEL, abbreviation
 
 
 @dataclass(frozen=True)

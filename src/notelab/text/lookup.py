@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from notelab._util import InputError
-from notelab.text.table import CONTROL_NAMES, DEL, AsciiRow, row
+from notelab.text.ascii_table import CONTROL_NAMES, DEL, AsciiRow, row
 
 MAX_CODE_POINT = 0x10FFFF
 _NAMES = {name: code for code, name in enumerate(CONTROL_NAMES)}
