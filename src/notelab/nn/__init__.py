@@ -5,7 +5,7 @@ Importing ``notelab.nn`` imports neither subpackage (nor torch): the names below
 use, so core code and the command line stay fast.
 """
 
-import importlib
+from notelab._util.lazy import lazy_exports
 
 # public name -> the module that defines it
 _LAZY = {
@@ -16,10 +16,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str):
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'notelab.nn' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
 
 
 __all__ = sorted(_LAZY)

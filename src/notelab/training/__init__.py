@@ -3,8 +3,7 @@
 The arithmetic imports nothing heavy; the torch-based names load on first use.
 """
 
-import importlib
-
+from notelab._util.lazy import lazy_exports
 from notelab.training.schedule import (
     ACCUMULATION_MODES,
     Schedule,
@@ -35,10 +34,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> object:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'notelab.training' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
 
 
 __all__ = [

@@ -15,8 +15,7 @@ Examples
 <All keys matched successfully>
 """
 
-import importlib
-from typing import Any
+from notelab._util.lazy import lazy_exports
 
 _LAZY = {
     "BatchNorm": "notelab.nn.norm.batch",
@@ -35,10 +34,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'notelab.nn.norm' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
 
 
 __all__ = sorted(_LAZY)

@@ -19,8 +19,7 @@ True
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from notelab._util.lazy import lazy_exports
 
 # public name -> the module that defines it
 _LAZY = {
@@ -92,14 +91,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'notelab.nn.seq' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(_LAZY)
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
 
 
 __all__ = sorted(_LAZY)
