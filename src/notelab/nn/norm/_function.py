@@ -6,21 +6,35 @@ input, then ``y = weight * xhat + bias``. :class:`Normalize` does it once for al
 layers only choose the view and the axes. Its backward is the closed-form gradient, written out
 (no autograd through the forward's operations):
 
-``dx = rstd * (g - mean(g) - xhat * mean(g * xhat))`` with ``g = dL/dxhat = weight * dL/dy``
-and the means over ``dims``; without centring (RMS) the ``mean(g)`` term drops; with a mask
-(padding left out of the statistics) the two means count the real positions only and reach
-only those; with fixed statistics (batch norm in eval mode) ``dx = rstd * g``.
+``dx = rstd * (g - mean(g) - xhat * mean(g * xhat))`` with ``g = weight * dL/dy`` and the means
+over ``dims``; without centring (RMS) the ``mean(g)`` term drops; with a mask (padding left out
+of the statistics) the two means count the real positions only and reach only those; with fixed
+statistics (batch norm in eval mode) ``dx = rstd * g``. Written as
+``dx = rstd * (weight * dL/dy + k1 * x + k0)`` with ``k1``, ``k0`` of the statistics' shape.
 
-On the CPU a new full-size tensor costs several times a pass over one (the pages are fresh),
-so the forward allocates two (the centred input, the output) and the backward one (the input's
-gradient, first used as scratch for ``dL/dy * xhat``); the sums are taken without products of
-full size where the weight allows.
+Where the time goes on the CPU, and what is done about it:
+
+- A new full-size tensor costs more than a pass over one (its pages are fresh whenever the
+  allocator has handed the last one back), so the forward allocates one (the output, first used
+  for the centred input) and the backward one (the input's gradient, first used for
+  ``dL/dy * (x - mean)``); the input is saved, not a normalised copy of it.
+- ``addcmul`` with two per-row (or per-channel) operands broadcast along the innermost axis is
+  not vectorised and costs four plain passes; such products go through ``mul`` and ``add_``.
+- ``torch.var`` over a long axis is an order of magnitude slower than a mean and a
+  ``vector_norm`` of the centred values, which is what the variance is taken from.
+- Sums of products are taken without products of full size where the weight allows (summed
+  first along the axes where the weight is constant, or as a matrix-vector product).
+
+The statistics and the forward are centred (as exact as PyTorch's); the input's gradient takes
+``k1 * x + k0`` uncentred, as PyTorch's layer and group norm kernels do.
 """
 
 from __future__ import annotations
 
+import functools
+import math
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 import torch
 from torch.autograd.function import once_differentiable
@@ -28,111 +42,240 @@ from torch.autograd.function import once_differentiable
 Dims = tuple[int, ...]
 
 
+class Layout(NamedTuple):
+    """What the shapes alone decide, worked out once per shape (the Python per call is a large
+    part of the time on small inputs)."""
+
+    n: int  # values per statistic
+    run: tuple[int, ...]  # trailing axes of ``dims`` for ``vector_norm``; () when too short
+    rest: tuple[int, ...]  # the other axes of ``dims``
+    small: bool  # ``rstd * weight`` is much smaller than the input
+    fused: bool  # per-statistic factors vary along the innermost axis: ``addcmul`` is fast
+    wdims: Dims  # axes along which the weight is broadcast
+    bdims: Dims  # axes along which the bias is broadcast
+
+
+@functools.lru_cache(maxsize=512)
+def layout(shape: tuple[int, ...], dims: Dims, wshape: Any, bshape: Any) -> Layout:
+    """The :class:`Layout` of an input of ``shape`` normalised over ``dims``, with a weight and
+    a bias of ``wshape`` and ``bshape`` (or ``None``)."""
+    run, axis = [], len(shape) - 1
+    while axis in dims:
+        run.append(axis)
+        axis -= 1
+    if math.prod(shape[d] for d in run) < 16:
+        run = []
+    stat = [1 if d in dims else s for d, s in enumerate(shape)]
+    product = stat if wshape is None else [max(a, b) for a, b in zip(stat, wshape, strict=True)]
+    inner = [d for d, s in enumerate(shape) if s != 1]
+    return Layout(
+        n=math.prod(shape[d] for d in dims),
+        run=tuple(run),
+        rest=tuple(d for d in dims if d not in run),
+        small=8 * math.prod(product) <= math.prod(shape),
+        fused=bool(inner) and stat[inner[-1]] != 1,
+        wdims=_broadcast(shape, wshape),
+        bdims=_broadcast(shape, bshape),
+    )
+
+
+def _broadcast(shape: tuple[int, ...], other: Any) -> Dims:
+    if other is None:
+        return ()
+    return tuple(d for d, s in enumerate(shape) if other[d] == 1 and s != 1)
+
+
+def _layout(x: torch.Tensor, dims: Dims, weight: Any = None, bias: Any = None) -> Layout:
+    wshape = None if weight is None else tuple(weight.shape)
+    return layout(tuple(x.shape), dims, wshape, None if bias is None else tuple(bias.shape))
+
+
 def moments(
-    x: torch.Tensor, dims: Dims, mask: torch.Tensor | None, center: bool, scratch: torch.Tensor
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None, torch.Tensor]:
-    """Mean and biased variance (or mean square when not ``center``) over ``dims``, keepdim;
-    the count of real positions when masked; and ``x`` centred (``x`` itself if not ``center``).
+    x: torch.Tensor,
+    dims: Dims,
+    mask: torch.Tensor | None,
+    center: bool,
+    scratch: torch.Tensor,
+    plan: Layout | None = None,
+) -> tuple[torch.Tensor | None, torch.Tensor, torch.Tensor | None, bool]:
+    """Mean (``None`` when not ``center``) and biased variance (mean square when not
+    ``center``) over ``dims``, keepdim; the count of real positions when masked; and whether
+    ``scratch`` holds ``x - mean`` afterwards.
 
-    Two passes (mean, then mean of squared deviations, squared into ``scratch``): as exact as
-    Welford's one pass here and many times faster on the CPU. With ``mask`` (1 for real
-    positions, 0 for padding, broadcastable to ``x`` and full size along ``dims``) only the
-    real positions count.
+    Two passes (mean, then the squared deviations): as exact as Welford's one pass and many
+    times faster on the CPU; the squares are summed by ``vector_norm`` along the trailing axes
+    where that is long enough, without writing them. With ``mask`` (1 for real positions, 0
+    for padding, broadcastable to ``x``, full size along ``dims``) only the real positions count.
     """
-    zero = torch.zeros((), dtype=x.dtype, device=x.device)
-    if mask is None:
-        mean = x.mean(dims, keepdim=True) if center else zero
-        centred = x - mean if center else x
-        return (
-            mean,
-            torch.mul(centred, centred, out=scratch).mean(dims, keepdim=True),
-            None,
-            centred,
-        )
+    if mask is not None:
+        return _masked_moments(x, dims, mask, center, scratch)
+    plan = plan or _layout(x, dims)
+    mean = x.mean(dims, keepdim=True) if center else None
+    c = torch.sub(x, mean, out=scratch) if mean is not None else x
+    if plan.run:
+        squares = torch.linalg.vector_norm(c, dim=plan.run, keepdim=True).square_()
+        squares = squares.sum(plan.rest, keepdim=True) if plan.rest else squares
+    else:
+        squares = torch.mul(c, c, out=scratch).sum(dims, keepdim=True)
+    return mean, squares.div_(plan.n), None, bool(plan.run) and mean is not None
+
+
+def _masked_moments(
+    x: torch.Tensor, dims: Dims, mask: torch.Tensor, center: bool, scratch: torch.Tensor
+) -> tuple[torch.Tensor | None, torch.Tensor, torch.Tensor, bool]:
     count = mask.sum(dims, keepdim=True)
-    mean = (x * mask).sum(dims, keepdim=True) / count if center else zero
-    centred = x - mean if center else x
-    squares = torch.mul(centred, centred, out=scratch).mul_(mask)
-    return mean, squares.sum(dims, keepdim=True) / count, count, centred
+    mean = torch.mul(x, mask, out=scratch).sum(dims, keepdim=True).div_(count) if center else None
+    c = torch.sub(x, mean, out=scratch) if mean is not None else scratch.copy_(x)
+    return mean, c.mul_(c).mul_(mask).sum(dims, keepdim=True).div_(count), count, False
 
 
-def weighted_sum(t: torch.Tensor, weight: torch.Tensor | None, dims: Dims) -> torch.Tensor:
-    """``(t * weight).sum(dims, keepdim=True)`` without a product of ``t``'s full size.
+def _scale_shift(
+    x: torch.Tensor, scale: torch.Tensor, shift: torch.Tensor, out: torch.Tensor, fused: bool
+) -> torch.Tensor:
+    """``x * scale + shift`` into ``out``, in one ``addcmul`` when ``fused`` (it is not
+    vectorised when both factors are broadcast along the innermost axis: two passes then)."""
+    if fused:
+        return torch.addcmul(shift, x, scale, out=out)
+    return torch.mul(x, scale, out=out).add_(shift)
 
-    ``t`` is summed first along the axes where ``weight`` is constant; what is left is small
+
+def _output(
+    x: torch.Tensor,
+    stats: tuple[torch.Tensor | None, torch.Tensor],
+    affine: tuple[torch.Tensor | None, torch.Tensor | None],
+    y: torch.Tensor,
+    centred: bool,
+    plan: Layout,
+) -> torch.Tensor:
+    """``weight * (x - mean) * rstd + bias`` into ``y``, which holds ``x - mean`` if
+    ``centred``."""
+    (mean, rstd), (weight, bias) = stats, affine
+    if weight is not None and not plan.small:  # elementwise weight: rows of rstd first
+        xhat = y.mul_(rstd) if centred else _centre(x, mean, y).mul_(rstd)
+        return xhat.mul_(weight) if bias is None else torch.addcmul(bias, xhat, weight, out=y)
+    scale = rstd if weight is None else rstd * weight
+    if centred:
+        y.mul_(scale)
+    elif bias is not None and mean is not None and plan.fused:  # one pass, as torch's kernel
+        return torch.addcmul(torch.addcmul(bias, mean, scale, value=-1), x, scale, out=y)
+    else:
+        _centre(x, mean, y).mul_(scale)
+    return y.add_(bias) if bias is not None else y
+
+
+def _centre(x: torch.Tensor, mean: torch.Tensor | None, out: torch.Tensor) -> torch.Tensor:
+    """``x - mean`` (``x`` without a mean) into ``out``."""
+    return torch.sub(x, mean, out=out) if mean is not None else out.copy_(x)
+
+
+def weighted_sum(t: torch.Tensor, coef: torch.Tensor | None, dims: Dims) -> torch.Tensor:
+    """``(t * coef).sum(dims, keepdim=True)`` without a product of ``t``'s full size.
+
+    ``t`` is summed first along the axes where ``coef`` is constant; what is left is small
     (batch and group norm) or a matrix-vector product (layer and RMS norm).
     """
-    if weight is None:
-        return t.sum(dims, keepdim=True)
-    along = [d for d in dims if weight.shape[d] == 1]
-    rest = [d for d in dims if weight.shape[d] != 1]
+    if coef is None:
+        return t.sum(dims, keepdim=True) if dims else t.clone()  # sum(()) would sum everything
+    along = [d for d in dims if coef.shape[d] == 1 and t.shape[d] != 1]
+    rest = [d for d in dims if coef.shape[d] != 1]
     partial = t.sum(along, keepdim=True) if along else t
     if not rest:
-        return partial * weight
+        return partial * coef
     if partial.dim() == 2 and rest == [1]:  # (rows, features) @ (features, 1)
-        return partial @ weight.reshape(-1, 1)
-    return (partial * weight).sum(rest, keepdim=True)
+        return partial @ coef.reshape(-1, 1)
+    if partial.dim() == 2 and rest == [0]:  # (1, rows) @ (rows, features)
+        return coef.reshape(1, -1) @ partial
+    return (partial * coef).sum(rest, keepdim=True)
 
 
-def _reduced(t: torch.Tensor, shape: torch.Size) -> list[int]:
-    """The axes of ``t`` along which a tensor of ``shape`` is broadcast."""
-    lead = t.dim() - len(shape)
-    return [i for i in range(t.dim()) if i < lead or (shape[i - lead] == 1 and t.shape[i] != 1)]
-
-
-def reduce_to(t: torch.Tensor, shape: torch.Size) -> torch.Tensor:
-    """Sum ``t`` over the axes along which a tensor of ``shape`` was broadcast to it (a new
-    tensor, never a view of ``t``)."""
-    dims = _reduced(t, shape)
-    return (t.sum(dims, keepdim=True) if dims else t.clone()).reshape(shape)
-
-
-def _affine(
-    xhat: torch.Tensor, weight: torch.Tensor | None, bias: torch.Tensor | None, out: torch.Tensor
-) -> torch.Tensor:
-    """``weight * xhat + bias`` into ``out``; ``xhat`` itself when neither is given."""
-    if weight is not None and bias is not None and weight.shape[-1] != 1:
-        return torch.addcmul(bias, xhat, weight, out=out)  # fused: fast along the last axis
-    if weight is not None and bias is not None:  # per channel: two passes beat addcmul's one
-        return torch.mul(xhat, weight, out=out).add_(bias)
-    if weight is not None:
-        return torch.mul(xhat, weight, out=out)
-    return torch.add(xhat, bias, out=out) if bias is not None else xhat
+def sums(t: torch.Tensor, wanted: list[tuple[Any, Dims] | None]) -> list[Any]:
+    """``weighted_sum(t, coef, dims)`` for each wanted ``(coef, dims)`` (``None`` for the
+    unwanted), ``t`` read once along the axes all of them sum over with constant
+    coefficients."""
+    pairs = [p for p in wanted if p is not None]
+    common = [
+        d
+        for d in range(t.dim())
+        if t.shape[d] != 1 and all(d in ds and (c is None or c.shape[d] == 1) for c, ds in pairs)
+    ]
+    partial = t.sum(common, keepdim=True) if pairs and common else t
+    return [None if p is None else weighted_sum(partial, *p) for p in wanted]
 
 
 def input_grad(
     grad_y: torch.Tensor,
-    xhat: torch.Tensor,
+    x: torch.Tensor,
     rstd: torch.Tensor,
     weight: torch.Tensor | None,
-    sums: tuple[torch.Tensor | None, torch.Tensor],
-    count: torch.Tensor | float,
+    k: tuple[torch.Tensor, torch.Tensor | None],
     mask: torch.Tensor | None,
     out: torch.Tensor,
+    plan: Layout,
 ) -> torch.Tensor:
-    """``dL/dx = rstd * (g - (sum(g) + xhat * sum(g * xhat)) / n)`` into ``out``, when the
-    statistics came from ``x`` itself, with ``g = weight * dL/dy``.
+    """``dL/dx = rstd * (weight * grad_y + mask * (k1 * x + k0))`` into ``out``."""
+    k1, k0 = k
+    if weight is not None and not plan.small:  # per row: rstd * (k0 + weight * grad_y + k1 * x)
+        if mask is None and k0 is not None:
+            return torch.addcmul(k0, grad_y, weight, out=out).addcmul_(x, k1).mul_(rstd)
+        _affine_part(x, (k1, k0), mask, out, plan)
+        return out.addcmul_(grad_y, weight).mul_(rstd)
+    k1, k0 = k1 * rstd, None if k0 is None else k0 * rstd
+    _affine_part(x, (k1, k0), mask, out, plan)
+    return out.addcmul_(grad_y, rstd if weight is None else rstd * weight)
 
-    ``sums`` are ``sum(g)`` (``None`` without centring) and ``sum(g * xhat)`` over the
-    statistics' axes; ``count`` the values (or real positions) they cover; a mask confines the
-    two sums' terms to the real positions.
-    """
-    sum_g, sum_gx = sums
-    g = torch.mul(grad_y, weight, out=out) if weight is not None else out.copy_(grad_y)
-    if mask is None:  # (g - sum(g)/n - xhat * sum(g xhat)/n) * rstd, in place
-        if sum_g is not None:
-            g.sub_(sum_g / count)
-        return g.addcmul_(xhat, -sum_gx / count).mul_(rstd)
-    shift = xhat * sum_gx if sum_g is None else torch.addcmul(sum_g, xhat, sum_gx)
-    return g.sub_(shift.mul_(mask).div_(count)).mul_(rstd)
+
+def _affine_part(
+    x: torch.Tensor,
+    k: tuple[torch.Tensor, torch.Tensor | None],
+    mask: torch.Tensor | None,
+    out: torch.Tensor,
+    plan: Layout,
+) -> torch.Tensor:
+    """``mask * (k1 * x + k0)`` (no ``k0``, no mask: left out) into ``out``."""
+    k1, k0 = k
+    if k0 is None:
+        torch.mul(x, k1, out=out)
+    else:
+        _scale_shift(x, k1, k0, out, plan.fused)
+    return out.mul_(mask) if mask is not None else out
+
+
+def _coefficients(
+    sums: tuple[torch.Tensor | None, torch.Tensor],
+    mean: torch.Tensor | None,
+    rstd: torch.Tensor,
+    n: torch.Tensor | int,
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """``k1``, ``k0`` of ``dx = rstd * (g + k1 * x + k0)`` from ``sum(g)`` (``None`` without
+    centring) and ``sum(g * (x - mean))``: ``k1 = -rstd**2 sum(g (x - mean)) / n`` and
+    ``k0 = -sum(g) / n - k1 * mean``."""
+    sum_g, sum_gc = sums
+    k1 = sum_gc.mul_(rstd.square()).div_(-n)
+    if sum_g is None or mean is None:
+        return k1, None
+    return k1, torch.addcmul(sum_g.div_(-n), k1, mean, value=-1)
+
+
+def fixed_input_grad(
+    grad_y: torch.Tensor,
+    rstd: torch.Tensor,
+    weight: torch.Tensor | None,
+    out: torch.Tensor,
+    plan: Layout,
+) -> torch.Tensor:
+    """``dL/dx = rstd * weight * grad_y`` into ``out``, for statistics that do not depend on
+    ``x``."""
+    if weight is not None and not plan.small:
+        return torch.mul(grad_y, weight, out=out).mul_(rstd)
+    return torch.mul(grad_y, rstd if weight is None else rstd * weight, out=out)
 
 
 class Normalize(torch.autograd.Function):
     """``(x, weight, bias, mean, var, mask, dims, eps, center) -> (y, mean, var)``.
 
-    ``weight`` and ``bias`` (or ``None``) broadcast against ``x``. ``mean`` and ``var`` are
-    ``None`` to normalise with the statistics of ``x`` over ``dims`` (returned, not
-    differentiable, for running estimates), or fixed tensors (returned empty).
+    ``weight`` and ``bias`` (or ``None``) broadcast against ``x`` with as many axes. ``mean``
+    and ``var`` are ``None`` to normalise with the statistics of ``x`` over ``dims`` (returned,
+    not differentiable, for running estimates), or fixed tensors (returned empty).
     """
 
     @staticmethod
@@ -148,48 +291,71 @@ class Normalize(torch.autograd.Function):
         eps: float,
         center: bool,
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        batch_stats = var is None
-        count = None
+        plan = _layout(x, dims, weight, bias)
+        batch_stats, count, centred = var is None, None, False
         y = torch.empty_like(x)
         if batch_stats:
-            mean, var, count, centred = moments(x, dims, mask, center, y)
-        else:
-            assert mean is not None and var is not None  # fixed statistics come in pairs
-            centred = x - mean
-        rstd = torch.rsqrt(var + eps)
-        xhat = centred.mul_(rstd) if centred is not x else x * rstd
-        y = _affine(xhat, weight, bias, y)
-        ctx.save_for_backward(xhat, rstd, weight, mask, count)
-        ctx.dims, ctx.center, ctx.batch_stats = dims, center, batch_stats
+            mean, var, count, centred = moments(x, dims, mask, center, y, plan)
+        assert var is not None  # fixed statistics come in pairs
+        rstd = torch.add(var, eps).rsqrt_()
+        y = _output(x, (mean, rstd), (weight, bias), y, centred, plan)
+        ctx.save_for_backward(x, mean, rstd, weight, mask, count)
+        ctx.plan, ctx.dims, ctx.batch_stats = plan, dims, batch_stats
         ctx.bias_shape = None if bias is None else bias.shape
         if not batch_stats:
             mean = var = x.new_empty(0)
+        elif mean is None:
+            mean = x.new_zeros(())
         ctx.mark_non_differentiable(mean, var)
         return y, mean, var
 
     @staticmethod
     @once_differentiable
     def backward(ctx: Any, grad_y: torch.Tensor, *_: Any) -> tuple[torch.Tensor | None, ...]:
-        xhat, rstd, weight, mask, count = ctx.saved_tensors
-        needs, dims = ctx.needs_input_grad, ctx.dims
-        scratch = torch.mul(grad_y, xhat)  # dL/dy * xhat, then the input's gradient
-        grad_w = grad_b = None
-        if weight is not None and needs[1]:
-            grad_w = reduce_to(scratch, weight.shape)
-        if ctx.bias_shape is not None and needs[2]:
-            grad_b = reduce_to(grad_y, ctx.bias_shape)
-        if not needs[0]:
-            return None, grad_w, grad_b, None, None, None, None, None, None
-        if not ctx.batch_stats:
-            scale = rstd if weight is None else rstd * weight
-            return torch.mul(grad_y, scale, out=scratch), grad_w, grad_b, *[None] * 6
-        sums = (
-            weighted_sum(grad_y, weight, dims) if ctx.center else None,
-            weighted_sum(scratch, weight, dims),
+        x, mean, rstd, weight, mask, count = ctx.saved_tensors
+        needs, plan = ctx.needs_input_grad, ctx.plan
+        want = (needs[0] and ctx.batch_stats, weight is not None and needs[1])
+        out = torch.empty_like(x)  # dL/dy * (x - mean) first, then the input's gradient
+        sum_gc, grad_w = _centred_sums(grad_y, x, mean, (rstd, weight), want, out, ctx.dims, plan)
+        sum_g, grad_b = sums(
+            grad_y,
+            [
+                (weight, ctx.dims) if want[0] and mean is not None else None,
+                (None, plan.bdims) if ctx.bias_shape is not None and needs[2] else None,
+            ],
         )
-        n = count if count is not None else xhat.numel() // rstd.numel()
-        grad_x = input_grad(grad_y, xhat, rstd, weight, sums, n, mask, scratch)
-        return grad_x, grad_w, grad_b, None, None, None, None, None, None
+        grads = (
+            None if grad_w is None else grad_w.reshape(weight.shape),
+            None if grad_b is None else grad_b.reshape(ctx.bias_shape),
+        )
+        if not needs[0]:
+            return None, *grads, *[None] * 6
+        if not ctx.batch_stats:
+            return fixed_input_grad(grad_y, rstd, weight, out, plan), *grads, *[None] * 6
+        k = _coefficients((sum_g, sum_gc), mean, rstd, plan.n if count is None else count)
+        return input_grad(grad_y, x, rstd, weight, k, mask, out, plan), *grads, *[None] * 6
+
+
+def _centred_sums(
+    grad_y: torch.Tensor,
+    x: torch.Tensor,
+    mean: torch.Tensor | None,
+    coefs: tuple[torch.Tensor, torch.Tensor | None],
+    want: tuple[bool, bool],
+    out: torch.Tensor,
+    dims: Dims,
+    plan: Layout,
+) -> list[Any]:
+    """``sum(g * (x - mean))`` over ``dims`` (``g = weight * dL/dy``) and the weight's
+    gradient ``sum(dL/dy * (x - mean) * rstd)`` over its broadcast axes, each when wanted;
+    ``dL/dy * (x - mean)`` is written to ``out``."""
+    (rstd, weight), (want_x, want_w) = coefs, want
+    if not (want_x or want_w):
+        return [None, None]
+    t = torch.sub(x, mean, out=out).mul_(grad_y) if mean is not None else out
+    if mean is None:
+        torch.mul(x, grad_y, out=out)
+    return sums(t, [(weight, dims) if want_x else None, (rstd, plan.wdims) if want_w else None])
 
 
 # :class:`Normalize` applied, typed: ``(y, batch mean, batch variance)``; see its docstring.

@@ -48,11 +48,30 @@ def _channel_view(x: torch.Tensor, channels_last: bool) -> torch.Tensor:
 
 
 def _update_running(
-    running: torch.Tensor | None, value: torch.Tensor, momentum: float | None
+    running: torch.Tensor | None, value: torch.Tensor, momentum: float | None, factor: float = 1.0
 ) -> None:
+    """``running`` moved by ``momentum`` towards ``factor * value``, in place (``value`` is not
+    differentiable: no graph is recorded)."""
     if running is not None and momentum is not None:
-        with torch.no_grad():
-            running.mul_(1 - momentum).add_(value.reshape(running.shape), alpha=momentum)
+        running.mul_(1 - momentum).add_(value.view(running.shape), alpha=momentum * factor)
+
+
+def _batch_view(
+    input: torch.Tensor, mask: torch.Tensor | None, channels_last: bool, training: bool
+) -> tuple[torch.Tensor, torch.Tensor | None, float]:
+    """``(M, C, L)`` view of the input, the mask as ``(M, 1, L)`` and the values per channel;
+    one value per channel in training is refused, as torch does."""
+    view = _channel_view(input, channels_last)
+    flat_mask = None
+    if mask is not None:
+        flat_mask = mask.to(view.dtype).reshape(view.shape[0], 1, view.shape[2])
+    count = view.shape[0] * view.shape[2] if flat_mask is None else float(flat_mask.sum())
+    if training and int(count) <= 1:
+        raise ValueError(
+            f"Expected more than 1 value per channel when training, got input size "
+            f"{list(input.shape)}: the batch variance of one value is 0"
+        )
+    return view, flat_mask, count
 
 
 def batch_norm(
@@ -71,35 +90,25 @@ def batch_norm(
     """Batch normalisation: each channel over the batch (and positions), as
     ``torch.nn.functional.batch_norm``.
 
-    In training the batch's statistics normalise, and the running estimates (when given) move
-    by ``momentum`` towards the batch mean and the *unbiased* batch variance, in place. Out of
-    training the running estimates normalise.
+    In training the batch's statistics normalise, and the running estimates (``(C,)``
+    buffers, when given) move by ``momentum`` towards the batch mean and the *unbiased* batch
+    variance, in place; ``momentum=None`` leaves them (the module passes ``1 / batches`` for a
+    cumulative average). Out of training the running estimates normalise.
 
     Parameters
     ----------
     input : Tensor
         ``(N, C)``, ``(N, C, L)`` or ``(N, C, H, W)``; with ``channels_last``, ``(..., C)``.
-    running_mean, running_var : Tensor or None
-        ``(C,)`` buffers, updated in training; required out of training.
-    weight, bias : Tensor or None
-        ``(C,)`` affine parameters.
-    training : bool
-        Normalise with the batch's statistics (True) or the running ones.
-    momentum : float or None
-        Weight of the new batch in the running estimates; ``None`` leaves them unchanged here
-        (the module passes ``1 / batches`` for a cumulative average).
-    eps : float
-        Added to the variance before the square root; guards a zero variance.
+    running_mean, running_var, weight, bias : Tensor or None
+        ``(C,)`` running estimates (required out of training) and affine parameters.
+    training, momentum, eps :
+        Batch statistics or running ones; the new batch's weight in the running estimates;
+        added to the variance before the square root (guards a zero variance).
     mask : Tensor, optional
         1 for real positions and 0 for padding, shaped like ``input`` without its channel axis:
         padding is left out of the statistics (its outputs are still computed).
     channels_last : bool
         The channel is the last axis (``(N, T, C)`` sequences) instead of axis 1.
-
-    Returns
-    -------
-    Tensor
-        Same shape as ``input``.
 
     Examples
     --------
@@ -109,30 +118,17 @@ def batch_norm(
     >>> rm, rv                              # moved 10% towards mean (1, 4) and variance (2, 8)
     (tensor([0.1000, 0.4000]), tensor([1.1000, 1.7000]))
     """
-    view = _channel_view(input, channels_last)
-    channels = view.shape[1]
-    flat_mask = None
-    if mask is not None:
-        flat_mask = mask.to(view.dtype).reshape(view.shape[0], 1, view.shape[2])
-    count = view.shape[0] * view.shape[2] if flat_mask is None else flat_mask.sum()
-    if training and int(count) <= 1:
-        raise ValueError(
-            f"Expected more than 1 value per channel when training, got input size "
-            f"{list(input.shape)}: the batch variance of one value is 0"
-        )
-    shape = (1, channels, 1)
-    w = None if weight is None else weight.reshape(shape)
-    b = None if bias is None else bias.reshape(shape)
-    if training:
-        y, mean, var = normalize(view, w, b, None, None, flat_mask, (0, 2), eps, True)
-        unbiased = var * (count / (count - 1))
-        _update_running(running_mean, mean, momentum)
-        _update_running(running_var, unbiased, momentum)
-    else:
+    view, flat_mask, count = _batch_view(input, mask, channels_last, training)
+    shape = (1, view.shape[1], 1)
+    w, b = (None if p is None else p.view(shape) for p in (weight, bias))
+    if not training:
         if running_mean is None or running_var is None:
             raise ValueError("expected running_mean and running_var when not training")
-        fixed = (running_mean.reshape(shape), running_var.reshape(shape))
-        y = normalize(view, w, b, *fixed, None, (0, 2), eps, True)[0]
+        fixed = (running_mean.view(shape), running_var.view(shape))
+        return normalize(view, w, b, *fixed, None, (0, 2), eps, True)[0].reshape(input.shape)
+    y, mean, var = normalize(view, w, b, None, None, flat_mask, (0, 2), eps, True)
+    _update_running(running_mean, mean, momentum)
+    _update_running(running_var, var, momentum, count / (count - 1))
     return y.reshape(input.shape)
 
 

@@ -202,6 +202,7 @@ def normalise_table(
         "group": (x.reshape(n, groups or 1, -1), (2,)),
     }[kind]
     mean, var, _, _ = moments(view, dims, None, kind != "rms", torch.empty_like(view))
+    mean = torch.zeros_like(var) if mean is None else mean
     values = {
         "batch": lambda: F.batch_norm(x, None, None, training=True, eps=eps),
         "layer": lambda: F.layer_norm(x, c, eps=eps),
