@@ -365,7 +365,7 @@ def norm_compare(
         raise InputError("one of --workload or --model", "both", "pass only one")
     if threads < 0:
         raise InputError("--threads >= 0", str(threads), "0 keeps PyTorch's default")
-    from notelab.nn.norm.spec import CompareSpec, check_spec
+    from notelab.nn.norm.spec import CompareSpec
 
     spec = CompareSpec(
         batch_sizes=_batch_sizes(batch_sizes),
@@ -378,14 +378,29 @@ def norm_compare(
         device=device,
         threads=threads,
     )
-    check_spec(spec)  # before torch loads
+    result = _compare(workload, model_spec, spec, disable_progress=as_json)
+    _render_comparison(result, plot, as_json)
+
+
+def _compare(
+    workload: str | None, model_spec: str | None, spec: Any, *, disable_progress: bool
+) -> Any:
+    """The spec checked before torch loads, then every run, with a progress bar on stderr."""
+    from notelab.nn.norm.spec import check_spec
+
+    check_spec(spec)
     from notelab._util.device import resolve_device
     from notelab.nn.norm.compare import compare_norms
 
-    spec = replace(spec, device=resolve_device(device))
-    result = _with_progress(
-        lambda tick: compare_norms(workload, model_spec, spec, progress=tick), disable=as_json
+    spec = replace(spec, device=resolve_device(spec.device))
+    return _with_progress(
+        lambda tick: compare_norms(workload, model_spec, spec, progress=tick),
+        disable=disable_progress,
     )
+
+
+def _render_comparison(result: Any, plot: Path | None, as_json: bool) -> None:
+    """The figure (if asked), then the JSON document or the table; exit 130 if interrupted."""
     if plot and result.rows:
         from notelab.nn.norm.plot import comparison_figure
 

@@ -309,6 +309,22 @@ def memory_figure(data: dict[str, Any], model: MemoryModel) -> MplFigure:
     return figure
 
 
+def _figures(data: dict[str, Any], knee: int | None) -> list[Figure]:
+    return [
+        Figure(
+            "note01-time",
+            f"Time per epoch of {SAMPLES:,} examples against batch size (one CPU thread), "
+            f"the median of {data['curve'].count} interleaved rounds with its 95% interval.",
+            time_figure(data, knee),
+        ),
+        Figure(
+            "note01-memory",
+            "Peak memory of a fresh worker against batch size, with the fitted line.",
+            memory_figure(data, _memory_model(data)),
+        ),
+    ]
+
+
 def run(scale: str = "quick", seed: int = 0) -> Finding:
     """Time and memory of the transformer workload across batch sizes; note 1's claims."""
     data = measure(scale, seed)
@@ -323,19 +339,7 @@ def run(scale: str = "quick", seed: int = 0) -> Finding:
         f"projected from {rounds} interleaved rounds of steps",
         device=f"this machine's CPU, {THREADS} thread, steps timed in CPU time",
         tables=[_table(data)],
-        figures=[
-            Figure(
-                "note01-time",
-                f"Time per epoch of {SAMPLES:,} examples against batch size (one CPU thread), "
-                f"the median of {rounds} interleaved rounds with its 95% interval.",
-                time_figure(data, profile.knee),
-            ),
-            Figure(
-                "note01-memory",
-                "Peak memory of a fresh worker against batch size, with the fitted line.",
-                memory_figure(data, _memory_model(data)),
-            ),
-        ],
+        figures=_figures(data, profile.knee),
         data={
             **profile.as_dict(),
             "threads": THREADS,

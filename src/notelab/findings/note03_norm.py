@@ -515,15 +515,22 @@ def _numbers(values: list[float]) -> str:
     return "  ".join(f"{v:+.3f}" if math.isfinite(v) else str(v) for v in values)
 
 
-def _tables(m: dict[str, Any]) -> list[Table]:
-    ex = m["example"]
-    example_rows = [
+def _example_table(ex: dict[str, Any]) -> Table:
+    rows = [
         [name, _numbers(x), _numbers(b), _numbers(ln)]
         for name, x, b, ln in zip(
             ex["samples"], ex["values"], ex["batch"]["output"], ex["layer"]["output"], strict=True
         )
     ]
-    eps_rows = [
+    return Table(
+        "The note's example: inputs A-D and outputs (eps 1e-5)",
+        ["sample", "input A  B  C  D", "batch norm A-D", "layer norm A-D"],
+        rows,
+    )
+
+
+def _eps_table(eps: list[dict[str, Any]]) -> Table:
+    rows = [
         [
             r["norm"],
             r["dtype"],
@@ -532,9 +539,21 @@ def _tables(m: dict[str, Any]) -> list[Table]:
             f"{r['eps0_largest']:.3g}",
             f"{r['guarded_largest']:.3g}",
         ]
-        for r in m["eps"]
+        for r in eps
     ]
-    compare_rows = [
+    columns = [
+        "normalisation",
+        "dtype",
+        "constant value",
+        "eps = 0: non-finite outputs",
+        "eps = 0: largest finite |output|",
+        "eps = 1e-5: largest |output|",
+    ]
+    return Table("A zero-variance unit with eps = 0 and eps = 1e-5", columns, rows)
+
+
+def _compare_table(rows: list[dict[str, Any]]) -> Table:
+    cells = [
         [
             r["norm"],
             r["batch_size"],
@@ -543,74 +562,66 @@ def _tables(m: dict[str, Any]) -> list[Table]:
             Estimate(**r["gap"]).brief(),
             f"{r['step_seconds'] * 1e3:.2f}",
         ]
-        for r in m["batch_sizes"]["rows"]
+        for r in rows
     ]
-    mode_rows = [
-        [r["batch_size"], Estimate(**r["gap"]).brief(), f"{r['layer_gap']:.2g}"] for r in m["modes"]
+    columns = [
+        "normalisation",
+        "batch size",
+        "steps",
+        "held-out accuracy",
+        "accuracy in training mode minus eval mode",
+        "time per step (ms)",
     ]
-    alone_rows = [
-        [r["batch_size"], f"{r['layer_difference']:.2g}", f"{r['batch_spread']:.3f}"]
-        for r in m["alone"]
+    title = (
+        "Digits CNN: held-out accuracy by normalisation and batch size (mean over seeds ± half "
+        "its 95% interval)"
+    )
+    return Table(title, columns, cells)
+
+
+def _modes_table(modes: list[dict[str, Any]]) -> Table:
+    rows = [[r["batch_size"], Estimate(**r["gap"]).brief(), f"{r['layer_gap']:.2g}"] for r in modes]
+    columns = [
+        "batch size",
+        "RMS difference (standard deviations)",
+        "layer norm: largest difference",
     ]
-    lr_rows = [
-        [f"{lr:g}", *(_loss(m["learning_rates"], lr, n).brief() for n in (True, False))]
-        for lr in sorted({r["lr"] for r in m["learning_rates"]})
+    return Table("Batch norm: training-mode vs eval-mode outputs of the same digits", columns, rows)
+
+
+def _alone_table(alone: list[dict[str, Any]]) -> Table:
+    rows = [
+        [r["batch_size"], f"{r['layer_difference']:.2g}", f"{r['batch_spread']:.3f}"] for r in alone
     ]
+    columns = [
+        "batch size",
+        "layer norm: largest difference",
+        "batch norm: largest spread over 5 batches",
+    ]
+    return Table("One digit alone and inside batches", columns, rows)
+
+
+def _lr_table(rows: list[dict[str, Any]]) -> Table:
+    cells = [
+        [f"{lr:g}", *(_loss(rows, lr, normalised).brief() for normalised in (True, False))]
+        for lr in sorted({r["lr"] for r in rows})
+    ]
+    return Table(
+        "4-layer MLP: held-out loss after a fixed number of SGD steps (mean over seeds ± half "
+        "its 95% interval)",
+        ["learning rate", "loss with batch norm", "loss without normalisation"],
+        cells,
+    )
+
+
+def _tables(m: dict[str, Any]) -> list[Table]:
     return [
-        Table(
-            "The note's example: inputs A-D and outputs (eps 1e-5)",
-            ["sample", "input A  B  C  D", "batch norm A-D", "layer norm A-D"],
-            example_rows,
-        ),
-        Table(
-            "A zero-variance unit with eps = 0 and eps = 1e-5",
-            [
-                "normalisation",
-                "dtype",
-                "constant value",
-                "eps = 0: non-finite outputs",
-                "eps = 0: largest finite |output|",
-                "eps = 1e-5: largest |output|",
-            ],
-            eps_rows,
-        ),
-        Table(
-            "Digits CNN: held-out accuracy by normalisation and batch size (mean over seeds ± "
-            "half its 95% interval)",
-            [
-                "normalisation",
-                "batch size",
-                "steps",
-                "held-out accuracy",
-                "accuracy in training mode minus eval mode",
-                "time per step (ms)",
-            ],
-            compare_rows,
-        ),
-        Table(
-            "Batch norm: training-mode vs eval-mode outputs of the same digits",
-            [
-                "batch size",
-                "RMS difference (standard deviations)",
-                "layer norm: largest difference",
-            ],
-            mode_rows,
-        ),
-        Table(
-            "One digit alone and inside batches",
-            [
-                "batch size",
-                "layer norm: largest difference",
-                "batch norm: largest spread over 5 batches",
-            ],
-            alone_rows,
-        ),
-        Table(
-            "4-layer MLP: held-out loss after a fixed number of SGD steps (mean over seeds ± half "
-            "its 95% interval)",
-            ["learning rate", "loss with batch norm", "loss without normalisation"],
-            lr_rows,
-        ),
+        _example_table(m["example"]),
+        _eps_table(m["eps"]),
+        _compare_table(m["batch_sizes"]["rows"]),
+        _modes_table(m["modes"]),
+        _alone_table(m["alone"]),
+        _lr_table(m["learning_rates"]),
     ]
 
 

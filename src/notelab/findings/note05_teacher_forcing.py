@@ -487,12 +487,26 @@ def _gap_figure(rows: list[dict[str, Any]]) -> Figure:
     )
 
 
+def _tables(runs: list[Run], steps: int) -> list[Table]:
+    curve_rows, curve_steps = _curve_rows(runs)
+    return [
+        Table.from_records(
+            f"Held-out metrics by feeding policy ({REPLICAS} replicas, {steps} steps)",
+            _policy_rows(runs),
+            POLICY_COLUMNS,
+        ),
+        Table(
+            "Held-out loss (nats/token) against optimizer steps",
+            ["task", "feeding", *[f"step {s:,}" for s in curve_steps]],
+            curve_rows,
+        ),
+    ]
+
+
 def run(scale: str = "quick", seed: int = 0) -> Finding:
     """Train GRU models under each feeding policy and measure note 5's claims."""
     data = measure(scale, seed)
     runs = data["runs"]
-    rows = _policy_rows(runs)
-    curve_rows, curve_steps = _curve_rows(runs)
     claims = [
         _fed_truth_claim(runs),
         _converge_claim(runs, data["steps"]),
@@ -504,18 +518,11 @@ def run(scale: str = "quick", seed: int = 0) -> Finding:
         note=5,
         title=TITLE,
         claims=claims,
-        tables=[
-            Table.from_records(
-                f"Held-out metrics by feeding policy ({REPLICAS} replicas, {data['steps']} steps)",
-                rows,
-                POLICY_COLUMNS,
-            ),
-            Table(
-                "Held-out loss (nats/token) against optimizer steps",
-                ["task", "feeding", *[f"step {s:,}" for s in curve_steps]],
-                curve_rows,
-            ),
+        tables=_tables(runs, data["steps"]),
+        figures=[
+            _positions_figure(runs),
+            _schedules_figure(data["steps"]),
+            _gap_figure(_policy_rows(runs)),
         ],
-        figures=[_positions_figure(runs), _schedules_figure(data["steps"]), _gap_figure(rows)],
         data={k: v for k, v in data.items()},
     )

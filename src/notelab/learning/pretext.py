@@ -131,21 +131,15 @@ def pretrain(
     >>> score > chance + 0.1
     True
     """
+    options = {k: v for k, v in locals().items() if k not in ("X", "task")}  # the keywords
+    options["device"] = str(device)
     if task not in TASKS:
         raise InputError(f"a pretext task from {', '.join(TASKS)}", repr(task), "e.g. 'masked'")
-    X = np.asarray(X, dtype=np.float32)
-    options = dict(
-        hidden=hidden,
-        steps=steps,
-        batch_size=batch_size,
-        mask_rate=mask_rate,
-        corruption_rate=corruption_rate,
-        temperature=temperature,
-        lr=lr,
-        weight_decay=weight_decay,
-        device=str(device),
-        random_state=random_state,
-    )
+    return _cached(np.asarray(X, dtype=np.float32), task, options)
+
+
+def _cached(X: np.ndarray, task: str, options: dict[str, Any]) -> Pretrained:
+    """The model pretrained on these rows with these options: from the cache or trained now."""
     key = (task, hashlib.sha1(X.tobytes()).hexdigest(), X.shape, tuple(sorted(options.items())))
     if key in _CACHE:
         _CACHE.move_to_end(key)

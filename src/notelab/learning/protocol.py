@@ -9,6 +9,7 @@ fits on the same training rows and labels and is scored on the same test rows.
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -215,12 +216,48 @@ def curve(
     >>> c.point("label-spreading", 0.05).summary()["accuracy"] > 0.9
     True
     """
-    from notelab.learning.methods import check_methods, make_method
-
     X = np.asarray(X, dtype=np.float64)
     classes, codes = np.unique(np.asarray(y), return_inverse=True)
     check_classes(codes, test_size)
-    custom = dict(custom or {})
+    make = _method_maker(methods, dict(custom or {}), image_shape)
+    seed_list = list(range(seeds)) if isinstance(seeds, int) else list(seeds)
+    runs = list(itertools.product(seed_list, fractions, methods))
+    points, part = _fit_all(runs, X, codes, make, test_size, progress)
+    sizes = (len(part.train), len(part.test))
+    return Curve(list(methods), list(fractions), seed_list, *sizes, classes.tolist(), points)
+
+
+def _fit_all(
+    runs: Sequence[tuple[int, float, str]],
+    X: np.ndarray,
+    codes: np.ndarray,
+    make: Callable[[str, int], Any],
+    test_size: float,
+    progress: Progress | None,
+) -> tuple[list[Point], Split]:
+    """Fit and score every (seed, fraction, method), one split per seed and fraction; the
+    points and the last split (every split has the same sizes)."""
+    points: dict[tuple[str, float], Point] = {}
+    parts: dict[tuple[int, float], Split] = {}
+    for seed, fraction, method in runs:
+        if (seed, fraction) not in parts:
+            parts[seed, fraction] = split(codes, fraction=fraction, seed=seed, test_size=test_size)
+        part = parts[seed, fraction]
+        point = points.setdefault((method, fraction), Point(method, fraction, len(part.labelled)))
+        _score(point, make(method, seed), X, codes, part)
+        if progress is not None:
+            progress(_done(points), len(runs), f"{method} at {fraction:g}")
+    return list(points.values()), part
+
+
+def _method_maker(
+    methods: Sequence[str],
+    custom: Mapping[str, Callable[[int], Any]],
+    image_shape: tuple[int, int] | None,
+) -> Callable[[str, int], Any]:
+    """``make(method, seed)``: an unfitted classifier, the user's own or a named one (checked)."""
+    from notelab.learning.methods import check_methods, make_method
+
     if not methods:
         raise InputError("at least one method", "none", "name one, e.g. label-spreading")
     check_methods([m for m in methods if m not in custom] or ["logistic"])
@@ -230,28 +267,7 @@ def curve(
             return custom[method](seed)
         return make_method(method, random_state=seed, image_shape=image_shape)
 
-    seed_list = list(range(seeds)) if isinstance(seeds, int) else list(seeds)
-    points: dict[tuple[str, float], Point] = {}
-    total = len(methods) * len(fractions) * len(seed_list)
-    for seed in seed_list:
-        for fraction in fractions:
-            part = split(codes, fraction=fraction, seed=seed, test_size=test_size)
-            for method in methods:
-                point = points.setdefault(
-                    (method, fraction), Point(method, fraction, len(part.labelled))
-                )
-                _score(point, make(method, seed), X, codes, part)
-                if progress is not None:
-                    progress(_done(points), total, f"{method} at {fraction:g}")
-    return Curve(
-        list(methods),
-        list(fractions),
-        seed_list,
-        len(part.train),
-        len(part.test),
-        classes.tolist(),
-        list(points.values()),
-    )
+    return make
 
 
 def _done(points: dict) -> int:
