@@ -7,9 +7,13 @@ Training tokens per second (forward, backward and Adam step) of
 - scheduled sampling at eps = 0.5: stepped, half the inputs the model's own argmax;
 - the PyTorch seq2seq tutorial's way: ``nn.GRU`` called once per token (the peer).
 
+Sizes (``--size``): ``finding`` is finding 5's model and data (decoder-only, hidden 48,
+batch 32, 3-6 tokens), ``cli`` is ``notelab seq train``'s defaults (hidden 64, batch 64, 4-10
+tokens), ``large`` a bigger model on longer sequences (hidden 128, batch 64, 10-20 tokens).
+
 Rounds are interleaved (A B C D A B C D ...); each figure is the median over rounds with its
 95% interval, and the ratios are paired per round. Goal: one call >= 3x stepped on the CPU.
-Run: .venv/bin/python -m benchmarks.bench_seq [--rounds 5] [--quick] [--clock cpu]
+Run: .venv/bin/python -m benchmarks.bench_seq [--rounds 5] [--size all] [--clock cpu] [--threads 1]
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import argparse
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import torch
 
@@ -66,18 +71,31 @@ def paths(generator: torch.Generator) -> dict[str, Callable]:
 
 def _batches(lengths: tuple[int, int], batch_size: int, count: int, device):
     fit, _ = task_split(
-        "reverse",
-        batch_size * count,
-        1,
-        seed=0,
-        min_length=lengths[0],
-        max_length=lengths[1],
-        symbols=20,
+        "reverse", batch_size * count, 1, seed=0, min_length=lengths[0], max_length=lengths[1]
     )
     vocab = Vocabulary.build([s for s, _ in fit] + [t for _, t in fit])
     ids = encode_pairs(fit, vocab)
     batches = [collate(ids[i : i + batch_size]).to(device) for i in range(0, len(ids), batch_size)]
     return vocab, batches
+
+
+@dataclass(frozen=True)
+class Size:
+    """A model size and the data it trains on."""
+
+    hidden: int
+    embedding: int
+    batch: int
+    lengths: tuple[int, int]
+    kinds: tuple[str, ...] = ("seq2seq", "attention", "lm")
+
+
+SIZES = {
+    "finding": Size(48, 16, 32, (3, 6), ("lm",)),  # finding 5's MODEL, BATCH and LENGTHS
+    "cli": Size(64, 32, 64, (4, 10)),  # notelab seq train's defaults
+    "large": Size(128, 64, 64, (10, 20)),
+}
+LABELS = {"seq2seq": "encoder-decoder", "attention": "encoder-decoder + attention", "lm": "LM"}
 
 
 CLOCK = {"wall": time.perf_counter, "cpu": time.process_time}
@@ -113,9 +131,17 @@ def check_same_loss(model, batch, generator) -> float:
     return max(losses) - min(losses)
 
 
-def bench(config: ModelConfig, label: str, rounds: int, lengths, batch_size, device) -> list:
-    vocab, batches = _batches(lengths, batch_size, 4, device)
-    config = ModelConfig(**{**config.as_dict(), "vocabulary": len(vocab)})
+def bench(size_name: str, kind: str, rounds: int, device) -> list:
+    """Rows of the table for one model at one size."""
+    size = SIZES[size_name]
+    vocab, batches = _batches(size.lengths, size.batch, 4, device)
+    config = ModelConfig(
+        kind="lm" if kind == "lm" else "seq2seq",
+        attention=kind == "attention",
+        vocabulary=len(vocab),
+        embedding_dim=size.embedding,
+        hidden_size=size.hidden,
+    )
     generator = torch.Generator().manual_seed(0)
     model = seeded_model(config, 0).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
@@ -127,57 +153,60 @@ def bench(config: ModelConfig, label: str, rounds: int, lengths, batch_size, dev
     for _ in range(rounds):
         for name, path in named.items():
             speeds[name].append(_round(model, optimizer, batches, path))
-    one = speeds["one call (teacher forced)"]
-    rows = []
-    for name, values in speeds.items():
-        speed = Estimate.median_interval(values)
-        ratio = Estimate.median_interval([a / b for a, b in zip(one, values, strict=True)])
-        rows.append(
-            [
-                label,
-                name,
-                speed.value,
-                f"{speed.low:,.0f} to {speed.high:,.0f}",
-                ratio.value,
-                f"{ratio.low:.2f} to {ratio.high:.2f}",
-            ]
-        )
+    label = f"{size_name}: {LABELS[kind]}"
     print(f"{label}: largest loss difference between teacher-forced paths {difference:.1e}")
-    return rows
+    return [
+        _row(label, name, values, speeds["one call (teacher forced)"])
+        for name, values in speeds.items()
+    ]
+
+
+def _row(label: str, name: str, values: list[float], one: list[float]) -> list:
+    speed = Estimate.median_interval(values)
+    ratio = Estimate.median_interval([a / b for a, b in zip(one, values, strict=True)])
+    return [
+        label,
+        name,
+        speed.value,
+        f"{speed.low:,.0f} to {speed.high:,.0f}",
+        ratio.value,
+        f"{ratio.low:.2f} to {ratio.high:.2f}",
+    ]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--quick", action="store_true", help="smaller models, 3 rounds")
+    parser.add_argument("--size", choices=[*SIZES, "all"], default="all")
     parser.add_argument(
         "--clock",
         choices=sorted(CLOCK),
         default="wall",
-        help="cpu: process time on one thread, for a machine busy with other work",
+        help="cpu: process time (all threads), for a machine busy with other work",
     )
+    parser.add_argument("--threads", type=int, help="torch threads (default: 1 with --clock cpu)")
     args = parser.parse_args()
     global clock
     clock = CLOCK[args.clock]
-    if args.clock == "cpu":
-        torch.set_num_threads(1)
+    threads = args.threads or (1 if args.clock == "cpu" else None)
+    if threads:
+        torch.set_num_threads(threads)
     device = torch.device(bench_device())
-    hidden, rounds = (32, 3) if args.quick else (128, args.rounds)
-    lengths, batch_size = (10, 20), 64
     print(
-        f"torch {torch.__version__} on {device}, {torch.get_num_threads()} threads; "
-        f"batch {batch_size}, targets of {lengths[0]}-{lengths[1]} tokens, hidden {hidden}"
+        f"torch {torch.__version__} on {device}, {torch.get_num_threads()} threads, "
+        f"{args.clock} clock"
     )
-    base = {"embedding_dim": hidden // 2, "hidden_size": hidden}
+    for name, size in SIZES.items():
+        print(
+            f"{name}: hidden {size.hidden}, embedding {size.embedding}, batch {size.batch}, "
+            f"targets of {size.lengths[0]}-{size.lengths[1]} tokens"
+        )
     rows = []
-    for label, config in (
-        ("encoder-decoder", ModelConfig(**base)),
-        ("encoder-decoder + attention", ModelConfig(**base, attention=True)),
-        ("decoder-only LM", ModelConfig(kind="lm", **base)),
-    ):
-        rows += bench(config, label, rounds, lengths, batch_size, device)
+    for name in SIZES if args.size == "all" else [args.size]:
+        for kind in SIZES[name].kinds:
+            rows += bench(name, kind, args.rounds, device)
     print_table(
-        f"Training tokens per second, median of {rounds} interleaved rounds",
+        f"Training tokens per second, median of {args.rounds} interleaved rounds",
         ["model", "path", "tokens/s", "95% interval", "one call / this", "95% interval"],
         rows,
     )

@@ -65,6 +65,7 @@ _LAZY = {
     "free_running": "notelab.nn.seq.policy",
     "generate": "notelab.nn.seq.decoding",
     "generate_pairs": "notelab.nn.seq.tasks",
+    "gru_sequence": "notelab.nn.seq.gru",
     "gru_step": "notelab.nn.seq.models",
     "iterate_batches": "notelab.nn.seq.batch",
     "load_model": "notelab.nn.seq.checkpoint",

@@ -4,10 +4,12 @@ Both expose the same decoder interface, used by training and generation alike:
 
 - ``begin(batch)`` reads the source and returns the decoder's :class:`DecoderState`;
 - ``logits_all(inputs, lengths, state)`` runs the decoder over whole input sequences in one
-  call (``nn.GRU`` over the packed sequence): the path when every input is the truth;
+  call: the path when every input is the truth. On the CPU that is
+  :func:`~notelab.nn.seq.gru.gru_sequence` (a whole-sequence GRU with a hand-written
+  backward), on CUDA ``nn.GRU`` (cuDNN) over the packed sequence;
 - ``logits_step(tokens, state)`` runs one step for the whole batch: the path when the model's
-  own outputs are fed back. It uses the same ``nn.GRU`` weights, so both paths compute the
-  same function.
+  own outputs are fed back. It uses the same ``nn.GRU`` weights and ``torch.gru_cell``, the
+  cell ``gru_sequence`` steps with, so both paths compute the same function.
 
 Attention is Luong's "general" score over the encoder's outputs, applied after the decoder GRU,
 so it too runs in one call when the inputs are known.
@@ -24,6 +26,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from notelab._util import InputError
 from notelab.nn.seq.batch import Batch
+from notelab.nn.seq.gru import gru_sequence
 
 MODEL_KINDS = ("seq2seq", "lm")
 
@@ -71,6 +74,9 @@ class ModelConfig:
 def _run_packed(
     gru: nn.GRU, embedded: torch.Tensor, lengths: torch.Tensor, hidden: torch.Tensor | None = None
 ) -> tuple[torch.Tensor, torch.Tensor]:
+    if not embedded.is_cuda:  # the CPU nn.GRU's backward is slow (see notelab.nn.seq.gru)
+        return gru_sequence(gru, embedded, lengths, hidden)
+    # cuDNN's GRU over the packed sequence
     packed = pack_padded_sequence(embedded, lengths.cpu(), batch_first=True, enforce_sorted=False)
     output, last = gru(packed, hidden)
     padded, _ = pad_packed_sequence(output, batch_first=True, total_length=embedded.shape[1])

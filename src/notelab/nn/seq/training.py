@@ -108,38 +108,64 @@ def train(
     >>> history.steps, history.one_call_steps, len(history.checkpoints)
     (4, 4, 2)
     """
-    device = next(model.parameters()).device
-    generator = torch.Generator().manual_seed(seed)
-    optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate, foreach=True)
-    total = epochs * steps_per_epoch(len(examples), batch_size)
-    every = eval_every or steps_per_epoch(len(examples), batch_size)
-    history, losses = TrainHistory(), []
+    run = _Run(model, policy, clip, seed, learning_rate)
+    per_epoch = steps_per_epoch(len(examples), batch_size)
+    total, every = epochs * per_epoch, eval_every or per_epoch
     model.train()
     for epoch in range(1, epochs + 1):
-        for batch in iterate_batches(examples, batch_size, generator=generator):
-            record, loss = _step(model, batch.to(device), policy, history.steps, generator)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()  # type: ignore[no-untyped-call]
-            torch.nn.utils.clip_grad_norm_(model.parameters(), clip, foreach=True)
-            optimizer.step()
-            _count(history, record.feed_counts(batch.mask), record.one_call)
-            losses.append(float(loss.detach()))
-            if history.steps % every == 0 or history.steps == total:
-                point = Checkpoint(
-                    epoch,
-                    history.steps,
-                    policy.eps(history.steps - 1),
-                    sum(losses) / len(losses),
-                    evaluate(model, heldout),
-                )
-                history.checkpoints.append(point)
-                losses.clear()
+        for batch in iterate_batches(examples, batch_size, generator=run.generator):
+            run.step(batch)
+            if run.history.steps % every == 0 or run.history.steps == total:
+                point = run.checkpoint(epoch, heldout)
                 if on_checkpoint is not None:
                     on_checkpoint(point)
-    return history
+    return run.history
 
 
-def _step(
+class _Run:
+    """One training run's state: the optimizer, the draws, the history and the losses since
+    the last checkpoint."""
+
+    def __init__(
+        self, model: SequenceModel, policy: FeedingPolicy, clip: float, seed: int, lr: float
+    ) -> None:
+        self.model, self.policy, self.clip = model, policy, clip
+        self.device = next(model.parameters()).device
+        self.generator = torch.Generator().manual_seed(seed)
+        self.optimizer = torch.optim.Adam(model.parameters(), lr=lr, foreach=True)
+        self.history = TrainHistory()
+        self.losses: list[float] = []
+
+    def step(self, batch: Batch) -> None:
+        """One optimizer step on ``batch``: decode as the policy feeds, backward, clipped Adam
+        step; counted in the history."""
+        batch = batch.to(self.device)
+        record, loss = _decode_loss(
+            self.model, batch, self.policy, self.history.steps, self.generator
+        )
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()  # type: ignore[no-untyped-call]
+        torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.clip, foreach=True)
+        self.optimizer.step()
+        _count(self.history, record.feed_counts(batch.mask), record.one_call)
+        self.losses.append(float(loss.detach()))
+
+    def checkpoint(self, epoch: int, heldout: Sequence[Encoded]) -> Checkpoint:
+        """Held-out metrics now with the mean training loss since the last checkpoint."""
+        steps = self.history.steps
+        point = Checkpoint(
+            epoch,
+            steps,
+            self.policy.eps(steps - 1),
+            sum(self.losses) / len(self.losses),
+            evaluate(self.model, heldout),
+        )
+        self.history.checkpoints.append(point)
+        self.losses.clear()
+        return point
+
+
+def _decode_loss(
     model: SequenceModel,
     batch: Batch,
     policy: FeedingPolicy,
