@@ -103,8 +103,7 @@ def csv_rows(text: str, *, name: str) -> list[dict[str, str]]:
         return []
     except Exception as error:  # the parser's many error types: one cause, a malformed file
         raise _unreadable("csv", name, error) from error
-    rows: list[dict[str, str]] = frame.to_dict("records")
-    return rows
+    return [{str(k): v for k, v in row.items()} for row in frame.to_dict("records")]
 
 
 def _unreadable(kind: str, name: str, error: Exception) -> InputError:

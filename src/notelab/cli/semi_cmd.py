@@ -54,7 +54,9 @@ def source_options(function: Any) -> Any:
     return click.argument("data", required=False, type=click.Path(path_type=Path))(function)
 
 
-def _table(data, dataset, target, image_shape):
+def _table(
+    data: Path | None, dataset: str | None, target: str | None, image_shape: str | None
+) -> Any:
     from notelab.learning.files import load_table
     from notelab.learning.tables import parse_image_shape
 
@@ -90,7 +92,15 @@ def semi_group() -> None:
 @click.option("--plot", type=click.Path(path_type=Path), help="Draw the curve (PNG).")
 @json_option
 def compare_command(
-    data, target, dataset, image_shape, fractions, methods, seeds, plot, as_json
+    data: Path | None,
+    target: str | None,
+    dataset: str | None,
+    image_shape: str | None,
+    fractions: str,
+    methods: str,
+    seeds: int,
+    plot: Path | None,
+    as_json: bool,
 ) -> None:
     """Accuracy against the labelled fraction, per method, on DATA (CSV, Parquet, JSONL).
 
@@ -187,17 +197,17 @@ def _print_curve(document: dict[str, Any]) -> None:
 @click.option("--seed", type=int, default=0, show_default=True)
 @json_option
 def label_command(
-    data,
-    target,
-    dataset,
-    image_shape,
-    output,
-    method,
-    min_confidence,
-    classes,
-    hide,
-    seed,
-    as_json,
+    data: Path | None,
+    target: str | None,
+    dataset: str | None,
+    image_shape: str | None,
+    output: Path,
+    method: str,
+    min_confidence: float,
+    classes: str | None,
+    hide: float | None,
+    seed: int,
+    as_json: bool,
 ) -> None:
     """Predict the empty target cells of DATA; write every row and column plus two more.
 

@@ -121,7 +121,8 @@ def noisy_set(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """20 features, 5 informative, 20% of labels flipped: room to overfit."""
     from sklearn.datasets import make_classification
 
-    return make_classification(n, 20, n_informative=5, flip_y=0.2, random_state=seed)
+    X, y = make_classification(n, 20, n_informative=5, flip_y=0.2, random_state=seed)
+    return X, y
 
 
 def dense_set(n: int, d: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -168,7 +169,7 @@ def independent_set(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 def _unit_means(scores: np.ndarray, cv: int) -> np.ndarray:
     """Mean over the folds of each repeat (repeated k-fold gives folds repeat by repeat)."""
-    return np.asarray(scores).reshape(-1, cv).mean(axis=1)
+    return np.asarray(np.asarray(scores).reshape(-1, cv).mean(axis=1))
 
 
 def _boards(sets: dict[str, Any], seed: int, cv: int) -> dict[str, Any]:
@@ -285,7 +286,9 @@ def _future(seed: int, n: int) -> list[dict[str, float]]:
     return rows
 
 
-def _high_dim(digits: tuple[np.ndarray, np.ndarray], seed: int, n: int, d: int) -> list[dict]:
+def _high_dim(
+    digits: tuple[np.ndarray, np.ndarray], seed: int, n: int, d: int
+) -> list[dict[str, Any]]:
     """Tree, logistic regression, kNN, SVM and naive Bayes on many weak features (built, d of
     them, n rows) and on digits (64 pixels): balanced accuracy per fold, 3 seeds."""
     from notelab.classify import compare

@@ -332,7 +332,7 @@ def _padded_batches(seed: int, rounds: int, size: int = 16) -> list[tuple[Any, A
 
     data, _ = sequence_data(rounds * size, seed=seed)
     batches = []
-    for chunk in data.split(size):
+    for chunk in data.split(size):  # type: ignore[no-untyped-call]  # torch leaves it untyped
         width = int(chunk[..., -1].sum(1).max())  # pad to the batch's longest sequence
         batches.append((chunk[:, :width, :-1].double(), chunk[:, :width, -1].double()))
     return batches
@@ -464,7 +464,7 @@ def _train_mlp(data: tuple[Any, ...], normalised: bool, lr: float, steps: int, s
         pick = torch.randint(len(train_x), (32,), generator=generator)
         loss = torch.nn.functional.cross_entropy(model(train_x[pick]), train_y[pick])
         optimizer.zero_grad()
-        loss.backward()
+        loss.backward()  # type: ignore[no-untyped-call]  # torch leaves it untyped
         optimizer.step()
     with torch.no_grad():
         held = float(torch.nn.functional.cross_entropy(model.eval()(held_x), held_y))
@@ -488,7 +488,9 @@ def speed_claim(rows: list[dict[str, Any]], steps: int) -> Claim:
     seeds = sorted({r["seed"] for r in rows})
 
     def best(seed: int, normalised: bool) -> float:
-        return min(r["loss"] for r in rows if r["seed"] == seed and r["normalised"] == normalised)
+        return float(
+            min(r["loss"] for r in rows if r["seed"] == seed and r["normalised"] == normalised)
+        )
 
     ratios = [best(s, False) / best(s, True) for s in seeds]
     estimate = Estimate.mean_interval(ratios, unit="ratio", method=f"mean over {len(seeds)} seeds")

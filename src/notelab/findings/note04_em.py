@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import numpy as np
 
@@ -46,7 +47,7 @@ def note_sample(per_component: int, seed: int) -> np.ndarray:
     return np.concatenate([rng.normal(0, 2, per_component), rng.normal(4, 1, per_component)])
 
 
-def _ordered(model) -> dict[str, np.ndarray]:
+def _ordered(model: GaussianMixture) -> dict[str, np.ndarray]:
     order = np.argsort(model.means_.ravel())
     return {
         "means": model.means_.ravel()[order],
@@ -55,7 +56,9 @@ def _ordered(model) -> dict[str, np.ndarray]:
     }
 
 
-def em_steps(x: np.ndarray, seed: int, max_iter: int = 500) -> tuple[list[dict], GaussianMixture]:
+def em_steps(
+    x: np.ndarray, seed: int, max_iter: int = 500
+) -> tuple[list[dict[str, Any]], GaussianMixture]:
     """EM one iteration at a time (warm start), recording the parameters after each."""
     from sklearn.exceptions import ConvergenceWarning
 
@@ -80,7 +83,7 @@ def em_steps(x: np.ndarray, seed: int, max_iter: int = 500) -> tuple[list[dict],
     return rows, model
 
 
-def _error(model) -> float:
+def _error(model: GaussianMixture) -> float:
     p = _ordered(model)
     return float(max(np.max(np.abs(p[name] - TRUTH[name])) for name in TRUTH))
 
@@ -97,7 +100,7 @@ def _histories(seeds: int, seed: int) -> list[list[float]]:
     return histories
 
 
-def _error_curve(sizes: tuple[int, ...], seeds: int, seed: int) -> list[dict]:
+def _error_curve(sizes: tuple[int, ...], seeds: int, seed: int) -> list[dict[str, Any]]:
     """The largest parameter error of EM on ``seeds`` data sets of each size."""
     rows = []
     for n in sizes:
@@ -146,7 +149,7 @@ def _sklearn_agreement(x: np.ndarray, seed: int) -> float:
     )
 
 
-def measure(scale: str, seed: int) -> dict:
+def measure(scale: str, seed: int) -> dict[str, Any]:
     """EM step by step on the note's sample and at scale, likelihood histories, error curve."""
     small_x, big_x = note_sample(10, seed), note_sample(5000, seed)
     with one_thread():  # fits of 20 to 20,000 rows: threads would only add overhead
@@ -173,7 +176,7 @@ def measure(scale: str, seed: int) -> dict:
     }
 
 
-def _rise_claim(m: dict) -> Claim:
+def _rise_claim(m: dict[str, Any]) -> Claim:
     steps = [np.diff(h) for h in m["histories"] if len(h) > 1]
     worst = min(float(s.min()) for s in steps)
     rising = sum(bool(np.all(s >= 0)) for s in steps)
@@ -189,14 +192,14 @@ def _rise_claim(m: dict) -> Claim:
     )
 
 
-def _slopes(curve: list[dict]) -> list[float]:
+def _slopes(curve: list[dict[str, Any]]) -> list[float]:
     """Per data set, the slope of log(error) against log(samples)."""
     log_n = np.log([r["samples"] for r in curve])
     errors = np.log(np.array([r["errors"] for r in curve]))  # sizes x data sets
     return [float(np.polyfit(log_n, errors[:, j], 1)[0]) for j in range(errors.shape[1])]
 
 
-def _recovery_claim(m: dict) -> Claim:
+def _recovery_claim(m: dict[str, Any]) -> Claim:
     curve = m["error_curve"]
     slope = Estimate.mean_interval(
         _slopes(curve), unit="exponent", method=f"mean over {len(curve[0]['errors'])} data sets"
@@ -214,7 +217,7 @@ def _recovery_claim(m: dict) -> Claim:
     )
 
 
-def _sklearn_claim(m: dict) -> Claim:
+def _sklearn_claim(m: dict[str, Any]) -> Claim:
     gaps = m["sklearn_gaps"]
     return Claim.judged(
         "The note's EM gives the same fit as a standard implementation (scikit-learn).",
@@ -226,7 +229,7 @@ def _sklearn_claim(m: dict) -> Claim:
     )
 
 
-def _tables(m: dict) -> list[Table]:
+def _tables(m: dict[str, Any]) -> list[Table]:
     step_columns = {"iteration": "iteration"}
     for name, word in (("means", "mean"), ("sds", "sd"), ("weights", "weight")):
         step_columns |= {f"{name}{j}": f"{word} {j}" for j in (1, 2)}
@@ -282,13 +285,15 @@ def run(scale: str = "quick", seed: int = 0) -> Finding:
 
 
 def _density(grid: np.ndarray, p: dict[str, np.ndarray]) -> np.ndarray:
-    return sum(
-        w * np.exp(-0.5 * ((grid - mu) / s) ** 2) / (s * np.sqrt(2 * np.pi))
-        for w, mu, s in zip(p["weights"], p["means"], p["sds"], strict=True)
+    return np.asarray(
+        sum(
+            w * np.exp(-0.5 * ((grid - mu) / s) ** 2) / (s * np.sqrt(2 * np.pi))
+            for w, mu, s in zip(p["weights"], p["means"], p["sds"], strict=True)
+        )
     )
 
 
-def _histogram(m: dict) -> Figure:
+def _histogram(m: dict[str, Any]) -> Figure:
     figure, axes = new_axes()
     grid = np.linspace(-7, 8, 400)
     n_small, n_big = len(m["small_x"]), len(m["big_x"])
@@ -304,7 +309,7 @@ def _histogram(m: dict) -> Figure:
     return Figure("note04-densities", "Histogram with the fitted and true densities.", figure)
 
 
-def _likelihood(m: dict) -> Figure:
+def _likelihood(m: dict[str, Any]) -> Figure:
     figure, axes = new_axes()
     n_small, n_big = len(m["small_x"]), len(m["big_x"])
     for steps, n, label in (
@@ -327,7 +332,7 @@ def _likelihood(m: dict) -> Figure:
     return Figure("note04-likelihood", "EM log-likelihood at each iteration.", figure)
 
 
-def _error_figure(curve: list[dict]) -> Figure:
+def _error_figure(curve: list[dict[str, Any]]) -> Figure:
     figure, axes = new_axes()
     n = [r["samples"] for r in curve]
     band(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 from notelab._util.estimate import Estimate
 from notelab._util.numbers import count, sig
@@ -42,7 +43,7 @@ COLUMNS = {
 }
 
 
-def _check(samples: int, batch: int, epochs: int, drop: bool, k: int, mode: str) -> dict:
+def _check(samples: int, batch: int, epochs: int, drop: bool, k: int, mode: str) -> dict[str, Any]:
     predicted = schedule(
         samples, batch, epochs=epochs, drop_last=drop, accumulate=k, accumulation_mode=mode
     )
@@ -65,7 +66,7 @@ def _check(samples: int, batch: int, epochs: int, drop: bool, k: int, mode: str)
     }
 
 
-def _grid(scale: str) -> list[dict]:
+def _grid(scale: str) -> list[dict[str, Any]]:
     rows = []
     for n, b, drop, k, mode in itertools.product(
         GRID_SAMPLES[scale], GRID_BATCH[scale], (False, True), GRID_ACCUMULATE, ACCUMULATION_MODES
@@ -76,7 +77,7 @@ def _grid(scale: str) -> list[dict]:
     return rows
 
 
-def measure(scale: str) -> dict:
+def measure(scale: str) -> dict[str, Any]:
     """The note's examples and a grid of loops, each predicted and counted."""
     with one_thread():  # a linear model of 4 weights: threads would only add overhead
         return {
@@ -94,7 +95,7 @@ def _exact_claim(text: str, counted: int, expected: int, what: str) -> Claim:
     )
 
 
-def _note_claims(note_rows: list[dict]) -> list[Claim]:
+def _note_claims(note_rows: list[dict[str, Any]]) -> list[Claim]:
     case = {(r["samples"], r["batch_size"], r["epochs"]): r for r in note_rows}
     one, five = case[(1000, 100, 1)], case[(1000, 100, 5)]
     b1, b2 = case[(89_000, 1, 1)], case[(89_000, 2, 1)]
@@ -135,7 +136,7 @@ def _note_claims(note_rows: list[dict]) -> list[Claim]:
     ]
 
 
-def _formula_claim(grid: list[dict]) -> Claim:
+def _formula_claim(grid: list[dict[str, Any]]) -> Claim:
     plain = [r for r in grid if r["accumulate"] == 1]
     off = [
         abs(r["counted_steps"] - r["epochs"] * r["samples"] / r["batch_size"]) / r["epochs"]
@@ -153,7 +154,7 @@ def _formula_claim(grid: list[dict]) -> Claim:
     )
 
 
-def _arithmetic_claim(grid: list[dict]) -> Claim:
+def _arithmetic_claim(grid: list[dict[str, Any]]) -> Claim:
     mismatches = [r for r in grid if not r["match"]]
     return Claim.judged(
         "The arithmetic (drop_last, gradient accumulation, every flush/drop/carry "

@@ -253,10 +253,11 @@ def _scarce(curve: dict[str, Any]) -> list[float]:
     return [f for f in curve["fractions"] if f <= SCARCE]
 
 
-def _paired(curve: dict[str, Any], better: str, worse: str, fractions: list[float]) -> list:
-    return np.concatenate(
+def _paired(curve: dict[str, Any], better: str, worse: str, fractions: list[float]) -> list[float]:
+    values: list[float] = np.concatenate(
         [_per_seed(curve, better, f) - _per_seed(curve, worse, f) for f in fractions]
     ).tolist()
+    return values
 
 
 def _fractions_text(fractions: list[float]) -> str:

@@ -3,6 +3,8 @@ threshold, and the speed-up over comparing all pairs, with the recall kept."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from scipy.optimize import brentq
 
@@ -44,7 +46,7 @@ SPEEDUP_HOLDS, SPEEDUP_PARTLY = at_least(1.5), at_least(1.0)
 RECALL_HOLDS, RECALL_PARTLY = at_least(0.8), at_least(0.5)
 
 
-def _s_curve(bands: int, rows: int, pairs: int, seed: int) -> list[dict]:
+def _s_curve(bands: int, rows: int, pairs: int, seed: int) -> list[dict[str, Any]]:
     """Measured candidate rates of ``pairs`` pairs at each Jaccard level."""
     hasher = MinHasher(num_perm=NUM_PERM, ngram=1, seed=seed)
     same = {(2 * i, 2 * i + 1) for i in range(pairs)}
@@ -65,7 +67,7 @@ def _s_curve(bands: int, rows: int, pairs: int, seed: int) -> list[dict]:
     return out
 
 
-def _speed(sources: int, copies: int, seed: int) -> dict:
+def _speed(sources: int, copies: int, seed: int) -> dict[str, Any]:
     """LSH and all pairs timed in interleaved rounds on stdlib sources and edited copies."""
     texts = with_edited_copies(stdlib_texts(sources, seed), copies, seed)
     dedup = Deduplicator(threshold=THRESHOLD, num_perm=NUM_PERM)
@@ -90,7 +92,7 @@ def _speed(sources: int, copies: int, seed: int) -> dict:
     }
 
 
-def measure(scale: str, seed: int) -> dict:
+def measure(scale: str, seed: int) -> dict[str, Any]:
     """Everything note 8's claims rest on, as plain data."""
     params = optimal_params(THRESHOLD, NUM_PERM)
     b, r = params.bands, params.rows
@@ -108,7 +110,7 @@ def measure(scale: str, seed: int) -> dict:
     }
 
 
-def _curve_claim(m: dict) -> Claim:
+def _curve_claim(m: dict[str, Any]) -> Claim:
     curve = m["s_curve"]
     gap = largest_gap(
         [Estimate.proportion(row["hits"], row["pairs"]) for row in curve],
@@ -128,7 +130,7 @@ def _curve_claim(m: dict) -> Claim:
     )
 
 
-def _threshold_claim(m: dict) -> Claim:
+def _threshold_claim(m: dict[str, Any]) -> Claim:
     approx, half, steepest = m["threshold_approx"], m["threshold_half"], m["threshold_steepest"]
     gap = max(abs(approx - half), abs(approx - steepest))
     return Claim.judged(
@@ -141,7 +143,7 @@ def _threshold_claim(m: dict) -> Claim:
     )
 
 
-def _speed_claim(m: dict) -> Claim:
+def _speed_claim(m: dict[str, Any]) -> Claim:
     s = m["speed"]
     speedup = ratio_estimate(s["times"]["all"], s["times"]["lsh"])
     return Claim.judged(
@@ -155,7 +157,7 @@ def _speed_claim(m: dict) -> Claim:
     )
 
 
-def _recall_claim(m: dict) -> Claim:
+def _recall_claim(m: dict[str, Any]) -> Claim:
     s = m["speed"]
     recall = Estimate.proportion(s["true_found"], max(1, s["true_pairs"]))
     return Claim.judged(
@@ -169,7 +171,7 @@ def _recall_claim(m: dict) -> Claim:
     )
 
 
-def _tables(m: dict) -> list[Table]:
+def _tables(m: dict[str, Any]) -> list[Table]:
     return [
         Table.from_records(
             f"S-curve: predicted vs measured (b={m['bands']}, r={m['rows']})",
@@ -213,7 +215,7 @@ def run(scale: str = "quick", seed: int = 0) -> Finding:
     )
 
 
-def _figure(m: dict) -> Figure:
+def _figure(m: dict[str, Any]) -> Figure:
     bands, rows, curve = m["bands"], m["rows"], m["s_curve"]
     figure, axes = new_axes()
     s = np.linspace(0, 1, 201)

@@ -4,6 +4,7 @@ estimate's error against the number of permutations."""
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import numpy as np
 
@@ -50,7 +51,7 @@ def _pairs() -> list[tuple[int, int]]:
     return list(itertools.combinations(range(len(NOTE_DOCS)), 2))
 
 
-def _agreement(signatures: np.ndarray, method: str) -> list[dict]:
+def _agreement(signatures: np.ndarray, method: str) -> list[dict[str, Any]]:
     """For each pair of the note's documents: how often their MinHashes agree."""
     rows = []
     for a, b in _pairs():
@@ -79,7 +80,7 @@ def _hash_signatures(count: int, seed: int) -> np.ndarray:
     return MinHasher(num_perm=count, ngram=1, seed=seed).signatures(NOTE_DOCS).T
 
 
-def _error_curve(ks: tuple[int, ...], pairs_per_level: int, seed: int) -> list[dict]:
+def _error_curve(ks: tuple[int, ...], pairs_per_level: int, seed: int) -> list[dict[str, Any]]:
     """For each signature length k: each pair's estimation error and the theory's size."""
     levels = np.linspace(0.1, 0.9, 9)
     texts = [
@@ -114,7 +115,7 @@ def _root_mean(x: np.ndarray) -> float:
     return float(np.sqrt(np.mean(x)))
 
 
-def measure(scale: str, seed: int) -> dict:
+def measure(scale: str, seed: int) -> dict[str, Any]:
     """Everything note 9's claims rest on, as plain data."""
     orders, signatures = _permutation_signatures(PERMUTATIONS[scale], seed)
     _, many = _permutation_signatures(TRIALS[scale], seed + 1)
@@ -128,13 +129,13 @@ def measure(scale: str, seed: int) -> dict:
     }
 
 
-def _gap_of(rows: list[dict]) -> Estimate:
+def _gap_of(rows: list[dict[str, Any]]) -> Estimate:
     return largest_gap(
         [Estimate.proportion(r["agree"], r["trials"]) for r in rows], [r["exact"] for r in rows]
     )
 
 
-def _example_claim(m: dict) -> Claim:
+def _example_claim(m: dict[str, Any]) -> Claim:
     rows = m["example"]
     gap = _gap_of(rows)
     return Claim.judged(
@@ -149,7 +150,7 @@ def _example_claim(m: dict) -> Claim:
     )
 
 
-def _equal_claim(m: dict) -> Claim:
+def _equal_claim(m: dict[str, Any]) -> Claim:
     rows = m["agreement"]
     gap = _gap_of(rows)
     worst = max(rows, key=lambda r: abs(r["rate"] - r["exact"]))
@@ -165,7 +166,7 @@ def _equal_claim(m: dict) -> Claim:
     )
 
 
-def _error_claim(m: dict) -> Claim:
+def _error_claim(m: dict[str, Any]) -> Claim:
     curve = m["error_curve"]
     pooled = [x for row in curve for x in row["normalised"]]
     ratio = Estimate.bootstrap(
@@ -189,7 +190,7 @@ def _error_claim(m: dict) -> Claim:
     )
 
 
-def _tables(m: dict) -> list[Table]:
+def _tables(m: dict[str, Any]) -> list[Table]:
     tokens, matrix = incidence(NOTE_DOCS)
     example, agreement = m["example"], m["agreement"]
     return [
@@ -247,7 +248,7 @@ def run(scale: str = "quick", seed: int = 0) -> Finding:
     )
 
 
-def _figure(curve: list[dict]) -> Figure:
+def _figure(curve: list[dict[str, Any]]) -> Figure:
     figure, axes = new_axes()
     ks = [r["num_perm"] for r in curve]
     band(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import curses.ascii
 import itertools
+from typing import Any
 
 import numpy as np
 
@@ -115,7 +116,7 @@ def _nul_space_claim() -> Claim:
     )
 
 
-def _comparison_rows() -> list[dict]:
+def _comparison_rows() -> list[dict[str, Any]]:
     rows = []
     for a, b in EXAMPLES:
         result = compare(a, b)
@@ -126,7 +127,7 @@ def _comparison_rows() -> list[dict]:
     return rows
 
 
-def _comparison_claim(rows: list[dict]) -> Claim:
+def _comparison_claim(rows: list[dict[str, Any]]) -> Claim:
     agree = sum(r["rule"] == r["python"] for r in rows)
     return Claim.judged(
         "Strings compare character by character by code, from the first that differs "
@@ -152,7 +153,7 @@ def _sorting_claim() -> Claim:
     )
 
 
-def measure() -> dict:
+def measure() -> dict[str, Any]:
     """The table's classes and the comparisons, as plain data."""
     return {
         "class_ranges": class_ranges(),
@@ -161,7 +162,7 @@ def measure() -> dict:
     }
 
 
-def _tables(m: dict) -> list[Table]:
+def _tables(m: dict[str, Any]) -> list[Table]:
     ranges = m["class_ranges"]
     return [
         Table(

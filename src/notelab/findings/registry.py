@@ -67,7 +67,8 @@ def parse_notes(spec: str | None) -> list[int]:
 
 def runner(note: int) -> Callable[..., Finding]:
     """The ``run`` function of a note's finding module."""
-    return importlib.import_module(_MODULES[note][0]).run
+    run: Callable[..., Finding] = importlib.import_module(_MODULES[note][0]).run
+    return run
 
 
 def run_finding(note: int, scale: Scale = "quick", seed: int = 0) -> Finding:

@@ -14,7 +14,7 @@ import numpy as np
 from notelab._util import InputError
 
 
-def require_torch():
+def require_torch() -> Any:
     """The ``torch`` module, or one clear error saying how to install it."""
     try:
         import torch
@@ -75,7 +75,7 @@ def draw(n: int, size: int, rng: Any, device: Any) -> Any:
 
 
 def train(
-    parameters: list,
+    parameters: list[Any],
     loss_at: Callable[[int], Any],
     *,
     steps: int,

@@ -46,14 +46,14 @@ def shift_images(x: Any, image_shape: tuple[int, int], max_shift: int, rng: Any)
     return padded[batch, rows, cols].reshape(n, height * width)
 
 
-def weak(x: Any, context: dict, rng: Any) -> Any:
+def weak(x: Any, context: dict[str, Any], rng: Any) -> Any:
     """FixMatch's weak view: a one-pixel shift for images, light noise otherwise."""
     if context["image_shape"] is not None:
         return shift_images(x, context["image_shape"], 1, rng)
     return jitter(x, context["spread"], 0.05, rng)
 
 
-def strong(x: Any, context: dict, rng: Any) -> Any:
+def strong(x: Any, context: dict[str, Any], rng: Any) -> Any:
     """FixMatch's strong view: a larger shift (images) or noise (tables), then corruption."""
     if context["image_shape"] is not None:
         x = shift_images(x, context["image_shape"], 2, rng)

@@ -24,7 +24,7 @@ from notelab.learning.augment import strong, weak
 class _DeepClassifier(ClassifierMixin, BaseEstimator):
     """Fitting context, network and prediction shared by the PyTorch classifiers."""
 
-    def _context(self, X, y) -> dict:
+    def _context(self, X, y) -> dict[str, Any]:
         """Tensors, seeded generator and perturbation settings for one fit."""
         X = np.asarray(X, dtype=np.float32)
         self.classes_, codes = encode_partial(y, len(X))
@@ -54,7 +54,7 @@ class _DeepClassifier(ClassifierMixin, BaseEstimator):
         width = [m for m in body if isinstance(m, nn.Linear)][-1].out_features
         return nn.Sequential(body, nn.Linear(width, len(self.classes_))).to(self.device_)
 
-    def _supervised_loss(self, model: Any, context: dict, augment: bool) -> Any:
+    def _supervised_loss(self, model: Any, context: dict[str, Any], augment: bool) -> Any:
         functional = _torch.require_torch().nn.functional
         rows = _torch.draw(len(context["labelled"]), self.batch_size, context["rng"], self.device_)
         x = context["labelled"][rows]
@@ -127,11 +127,11 @@ class MLPClassifier(_DeepClassifier):
         )
         return self
 
-    def _loss(self, context: dict, step: int) -> Any:
+    def _loss(self, context: dict[str, Any], step: int) -> Any:
         return self._supervised_loss(self.model_, context, augment=self.augment)
 
 
-def _store(estimator: Any, arguments: dict) -> None:
+def _store(estimator: Any, arguments: dict[str, Any]) -> None:
     """Keep every ``__init__`` argument unchanged under its own name (scikit-learn's rule)."""
     for name, value in arguments.items():
         if name not in ("self", "__class__"):
@@ -188,7 +188,7 @@ class FixMatch(MLPClassifier):
     ) -> None:
         _store(self, locals())
 
-    def _loss(self, context: dict, step: int) -> Any:
+    def _loss(self, context: dict[str, Any], step: int) -> Any:
         torch = _torch.require_torch()
         rng, model = context["rng"], self.model_
         size = self.batch_size * self.unlabelled_ratio

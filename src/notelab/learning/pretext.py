@@ -24,7 +24,7 @@ from notelab.learning import _torch
 from notelab.learning.augment import corrupt
 
 TASKS = ("masked", "contrastive")
-_CACHE: OrderedDict = OrderedDict()
+_CACHE: OrderedDict[Any, Any] = OrderedDict()
 _CACHE_SIZE = 32
 VALUE_WEIGHT = 2.0  # the value-reconstruction loss against the mask loss (VIME's alpha)
 
@@ -38,7 +38,7 @@ class Pretrained:
     heads: Any
     device: Any
     losses: list[float] = field(default_factory=list)
-    options: dict = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)
 
     def transform(self, X: np.ndarray) -> np.ndarray:
         """The encoder's representation of the rows of ``X``."""
@@ -151,7 +151,7 @@ def _cached(X: np.ndarray, task: str, options: dict[str, Any]) -> Pretrained:
     return model
 
 
-def _pretrain(X: np.ndarray, task: str, options: dict) -> Pretrained:
+def _pretrain(X: np.ndarray, task: str, options: dict[str, Any]) -> Pretrained:
     torch = _torch.require_torch()
     rng = _torch.generator(options["random_state"])
     device = _torch.pick_device(options["device"])

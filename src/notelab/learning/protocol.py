@@ -100,7 +100,7 @@ class Point:
     macro_f1: list[float] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
         """Plain values: means and 95% intervals (clipped to [0, 1]) of accuracy and macro F1."""
         acc, f1 = _share_interval(self.accuracy), _share_interval(self.macro_f1)
         return {
@@ -128,14 +128,14 @@ class Curve:
     seeds: list[int]
     n_train: int
     n_test: int
-    classes: list
+    classes: list[Any]
     points: list[Point]
 
     def point(self, method: str, fraction: float) -> Point:
         """The point of ``method`` at ``fraction``."""
         return next(p for p in self.points if p.method == method and p.fraction == fraction)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """Plain values for JSON."""
         return {
             "methods": self.methods,
@@ -270,7 +270,7 @@ def _method_maker(
     return make
 
 
-def _done(points: dict) -> int:
+def _done(points: dict[tuple[str, float], Point]) -> int:
     return sum(len(p.accuracy) for p in points.values())
 
 

@@ -11,6 +11,7 @@ the truth.
 from __future__ import annotations
 
 from numbers import Integral, Real
+from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone
@@ -86,7 +87,7 @@ class SelfTraining(ClassifierMixin, BaseEstimator):
     (5, True)
     """
 
-    _parameter_constraints: dict = {  # noqa: RUF012 (scikit-learn's convention)
+    _parameter_constraints: dict[str, Any] = {  # noqa: RUF012 (scikit-learn's convention)
         "estimator": [None, HasMethods(["fit", "predict_log_proba"])],
         "criterion": [StrOptions(set(CRITERIA))],
         "threshold": [Interval(Real, 0, 1, closed="left")],

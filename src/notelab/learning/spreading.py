@@ -11,6 +11,7 @@ RBF kernel, optionally blind to image shifts, and the result can be balanced ove
 from __future__ import annotations
 
 from numbers import Integral, Real
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -155,7 +156,7 @@ class _GraphLabels(ClassifierMixin, BaseEstimator):
     """Fit, predict and parameters shared by spreading and propagation."""
 
     _variant = "spreading"
-    _parameter_constraints: dict = {  # noqa: RUF012 (scikit-learn's convention)
+    _parameter_constraints: dict[str, Any] = {  # noqa: RUF012 (scikit-learn's convention)
         "kernel": [StrOptions(set(KERNELS))],
         "n_neighbors": [Interval(Integral, 1, None, closed="left")],
         "gamma": [StrOptions({"local"}), Interval(Real, 0, None, closed="neither")],
@@ -190,7 +191,7 @@ class _GraphLabels(ClassifierMixin, BaseEstimator):
         self.image_shape = image_shape
         self.max_shift = max_shift
 
-    def _graph_options(self) -> dict:
+    def _graph_options(self) -> dict[str, Any]:
         return {"image_shape": self.image_shape, "max_shift": self.max_shift}
 
     @_fit_context(prefer_skip_nested_validation=True)
