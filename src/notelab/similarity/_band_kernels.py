@@ -68,6 +68,39 @@ def bucket_pairs(keys, docs):  # pragma: no cover - compiled
     return out
 
 
+@nb.njit(cache=True, nogil=True)
+def sorted_order(keys):  # pragma: no cover - compiled
+    """An order that sorts ``keys`` (hashes, so spread evenly): one counting pass on the top
+    bits into buckets of about one key, each bucket then sorted by insertion. Linear time,
+    several times quicker than a comparison sort on a million keys."""
+    n = keys.shape[0]
+    bits = 1
+    while bits < 24 and (1 << bits) < n:
+        bits += 1
+    buckets = 1 << bits
+    shift = np.uint64(64 - bits)
+    starts = np.zeros(buckets + 1, np.int64)
+    for i in range(n):
+        starts[(keys[i] >> shift) + 1] += 1
+    for b in range(buckets):
+        starts[b + 1] += starts[b]
+    order = np.empty(n, np.int64)
+    fill = starts[:-1].copy()
+    for i in range(n):
+        b = keys[i] >> shift
+        order[fill[b]] = i
+        fill[b] += 1
+    for b in range(buckets):
+        for i in range(starts[b] + 1, starts[b + 1]):
+            x = order[i]
+            j = i - 1
+            while j >= starts[b] and keys[order[j]] > keys[x]:
+                order[j + 1] = order[j]
+                j -= 1
+            order[j + 1] = x
+    return order
+
+
 @nb.njit(parallel=True, cache=True)
 def banded_pairs(keys, docs):  # pragma: no cover - compiled
     """Pairs sharing a key in any band (repeats across bands kept), bands in parallel."""
@@ -75,7 +108,7 @@ def banded_pairs(keys, docs):  # pragma: no cover - compiled
     orders = np.empty(keys.shape, np.int64)
     counts = np.zeros(bands + 1, np.int64)
     for band in nb.prange(bands):
-        order = np.argsort(keys[band])
+        order = sorted_order(keys[band])
         orders[band] = order
         counts[band + 1] = _pair_count(keys[band][order])
     starts = np.cumsum(counts)
