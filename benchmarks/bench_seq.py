@@ -1,8 +1,10 @@
 """Sequence training: the one-call teacher-forced path against the same model stepped.
 
-Training tokens per second (forward, backward and Adam step) of
+Training tokens per second (forward, backward, clipping and the fused Adam step, as
+``notelab.nn.seq.train`` does) of
 
-- one call: every input is the truth, the decoder runs ``nn.GRU`` over the packed sequence;
+- one call: every input is the truth, the decoder runs over the whole sequence at once
+  (``notelab.nn.seq.gru.gru_sequence`` on the CPU);
 - stepped: the same inputs (all the truth) fed token by token, the path scheduled sampling needs;
 - scheduled sampling at eps = 0.5: stepped, half the inputs the model's own argmax;
 - the PyTorch seq2seq tutorial's way: ``nn.GRU`` called once per token (the peer).
@@ -42,6 +44,7 @@ from notelab.nn.seq import (
 from notelab.nn.seq import decode as decode_policy
 from notelab.nn.seq.decoding import DecodeRecord
 from notelab.nn.seq.models import DecoderState
+from notelab.nn.seq.training import adam, clipped_step
 
 
 def tutorial_stepped(model, batch) -> DecodeRecord:
@@ -111,7 +114,7 @@ def _round(model, optimizer, batches, path) -> float:
         loss = sequence_loss(path(model, batch).logits, batch)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
-        optimizer.step()
+        clipped_step(model, optimizer, 1.0)  # as notelab.nn.seq.train does
     _sync()
     return tokens / (clock() - start)
 
@@ -144,7 +147,7 @@ def bench(size_name: str, kind: str, rounds: int, device) -> list:
     )
     generator = torch.Generator().manual_seed(0)
     model = seeded_model(config, 0).to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    optimizer = adam(model, 1e-3)  # as notelab.nn.seq.train does
     named = paths(generator)
     difference = check_same_loss(model, batches[0], generator)
     for path in named.values():  # warm-up

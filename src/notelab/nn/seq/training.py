@@ -132,7 +132,7 @@ class _Run:
         self.model, self.policy, self.clip = model, policy, clip
         self.device = next(model.parameters()).device
         self.generator = torch.Generator().manual_seed(seed)
-        self.optimizer = torch.optim.Adam(model.parameters(), lr=lr, foreach=True)
+        self.optimizer = adam(model, lr)
         self.history = TrainHistory()
         self.losses: list[float] = []
 
@@ -145,8 +145,7 @@ class _Run:
         )
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()  # type: ignore[no-untyped-call]
-        torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.clip, foreach=True)
-        self.optimizer.step()
+        clipped_step(self.model, self.optimizer, self.clip)
         _count(self.history, record.feed_counts(batch.mask), record.one_call)
         self.losses.append(float(loss.detach()))
 
@@ -163,6 +162,25 @@ class _Run:
         self.history.checkpoints.append(point)
         self.losses.clear()
         return point
+
+
+def adam(model: SequenceModel, lr: float) -> torch.optim.Adam:
+    """The optimizer training uses: Adam, fused (one kernel over all parameters; on the CPU a
+    third of the time of the per-parameter loop at finding 5's size).
+
+    Examples
+    --------
+    >>> from notelab.nn.seq.models import ModelConfig, build_model
+    >>> adam(build_model(ModelConfig(vocabulary=8, hidden_size=8)), 1e-3).defaults["fused"]
+    True
+    """
+    return torch.optim.Adam(model.parameters(), lr=lr, fused=True)
+
+
+def clipped_step(model: SequenceModel, optimizer: torch.optim.Optimizer, clip: float) -> None:
+    """The optimizer step after backward: the gradient norm clipped to ``clip``, then a step."""
+    torch.nn.utils.clip_grad_norm_(model.parameters(), clip, foreach=True)
+    optimizer.step()
 
 
 def _decode_loss(
