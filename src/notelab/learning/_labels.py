@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from notelab._util import InputError
 
 UNLABELLED = -1
 
 
-def encode_partial(y, n_rows: int) -> tuple[np.ndarray, np.ndarray]:
+def encode_partial(y: ArrayLike, n_rows: int) -> tuple[np.ndarray, np.ndarray]:
     """The classes of the labelled rows and every row's class index (``-1``: unlabelled).
 
     Examples

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any, Self
+
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
 from notelab.learning._labels import encode_partial
 
 
-def logistic_regression(random_state: int | None = 0):
+def logistic_regression(random_state: int | None = 0) -> Any:
     """The baseline's model: scikit-learn's logistic regression, allowed to converge."""
     from sklearn.linear_model import LogisticRegression
 
@@ -33,10 +36,10 @@ class LabelsOnly(ClassifierMixin, BaseEstimator):
     True
     """
 
-    def __init__(self, estimator=None) -> None:
+    def __init__(self, estimator: Any = None) -> None:
         self.estimator = estimator
 
-    def fit(self, X, y):
+    def fit(self, X: ArrayLike, y: ArrayLike) -> Self:
         """Fit the estimator on the labelled rows of ``X``."""
         X = np.asarray(X, dtype=np.float64)
         self.classes_, codes = encode_partial(y, len(X))
@@ -45,13 +48,14 @@ class LabelsOnly(ClassifierMixin, BaseEstimator):
         self.estimator_ = clone(base).fit(X[known], codes[known])
         return self
 
-    def predict_proba(self, X) -> np.ndarray:
+    def predict_proba(self, X: ArrayLike) -> np.ndarray:
         """Class probabilities from the fitted estimator (columns in ``classes_`` order)."""
         check_is_fitted(self)
+        X = np.asarray(X)
         proba = np.zeros((len(X), len(self.classes_)))
-        proba[:, self.estimator_.classes_] = self.estimator_.predict_proba(np.asarray(X))
+        proba[:, self.estimator_.classes_] = self.estimator_.predict_proba(X)
         return proba
 
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """The most probable class of each row."""
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+        return np.asarray(self.classes_[self.predict_proba(X).argmax(axis=1)])

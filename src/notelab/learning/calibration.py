@@ -8,7 +8,10 @@ rows the model is surest of, and about 90% of them are right.
 
 from __future__ import annotations
 
+from typing import Any, Self
+
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
@@ -19,7 +22,7 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     """Row-wise softmax, stable for large values."""
     z = logits - logits.max(axis=1, keepdims=True)
     e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
+    return np.asarray(e / e.sum(axis=1, keepdims=True))
 
 
 def fit_temperature(log_proba: np.ndarray, y: np.ndarray) -> float:
@@ -41,7 +44,7 @@ def fit_temperature(log_proba: np.ndarray, y: np.ndarray) -> float:
     return float(np.exp(found.x))
 
 
-def out_of_fold_temperature(estimator, X: np.ndarray, codes: np.ndarray, folds: int) -> float:
+def out_of_fold_temperature(estimator: Any, X: np.ndarray, codes: np.ndarray, folds: int) -> float:
     """The temperature fitted on ``estimator``'s out-of-fold log-probabilities (1: too few rows).
 
     ``codes`` are class indices ``0..C-1``; with fewer than two rows in some class there are no
@@ -77,11 +80,11 @@ class TemperatureScaled(ClassifierMixin, BaseEstimator):
     (True, [0, 0])
     """
 
-    def __init__(self, estimator, *, folds: int = 3) -> None:
+    def __init__(self, estimator: Any, *, folds: int = 3) -> None:
         self.estimator = estimator
         self.folds = folds
 
-    def fit(self, X, y):
+    def fit(self, X: ArrayLike, y: ArrayLike) -> Self:
         """Fit the temperature out of fold, then the estimator on every row."""
         X, y = np.asarray(X, dtype=np.float64), np.asarray(y)
         self.classes_, codes = np.unique(y, return_inverse=True)
@@ -89,11 +92,11 @@ class TemperatureScaled(ClassifierMixin, BaseEstimator):
         self.estimator_ = clone(self.estimator).fit(X, codes)
         return self
 
-    def predict_proba(self, X) -> np.ndarray:
+    def predict_proba(self, X: ArrayLike) -> np.ndarray:
         """Tempered class probabilities."""
         check_is_fitted(self)
         return softmax(self.estimator_.predict_log_proba(np.asarray(X)) / self.temperature_)
 
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """The most probable class (the estimator's own)."""
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+        return np.asarray(self.classes_[self.predict_proba(X).argmax(axis=1)])

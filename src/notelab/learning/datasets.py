@@ -54,4 +54,4 @@ def load(name: str, *, n_samples: int = 1000, random_state: int = 0) -> Dataset:
 def _scaled(X: np.ndarray) -> np.ndarray:
     """Each column mapped to [0, 1] (constant columns to 0)."""
     low, high = X.min(axis=0), X.max(axis=0)
-    return (X - low) / np.where(high > low, high - low, 1.0)
+    return np.asarray((X - low) / np.where(high > low, high - low, 1.0))

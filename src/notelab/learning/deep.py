@@ -10,9 +10,10 @@ shifts plus feature corruption; for tables, noise and feature corruption.
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
@@ -24,7 +25,7 @@ from notelab.learning.augment import strong, weak
 class _DeepClassifier(ClassifierMixin, BaseEstimator):
     """Fitting context, network and prediction shared by the PyTorch classifiers."""
 
-    def _context(self, X, y) -> dict[str, Any]:
+    def _context(self, X: ArrayLike, y: ArrayLike) -> dict[str, Any]:
         """Tensors, seeded generator and perturbation settings for one fit."""
         X = np.asarray(X, dtype=np.float32)
         self.classes_, codes = encode_partial(y, len(X))
@@ -61,14 +62,14 @@ class _DeepClassifier(ClassifierMixin, BaseEstimator):
         x = weak(x, context, context["rng"]) if augment else x
         return functional.cross_entropy(model(x), context["targets"][rows])
 
-    def predict_proba(self, X) -> np.ndarray:
+    def predict_proba(self, X: ArrayLike) -> np.ndarray:
         """Class probabilities (softmax of the network's outputs)."""
         check_is_fitted(self)
         return _torch.predict_in_batches(self.model_, np.asarray(X), self.device_)
 
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """The most probable class of each row."""
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+        return np.asarray(self.classes_[self.predict_proba(X).argmax(axis=1)])
 
 
 class MLPClassifier(_DeepClassifier):
@@ -113,11 +114,12 @@ class MLPClassifier(_DeepClassifier):
     ) -> None:
         _store(self, locals())
 
-    def fit(self, X, y):
+    def fit(self, X: ArrayLike, y: ArrayLike) -> Self:
         """Fit on the rows of ``X``; rows whose label is ``-1`` are unlabelled."""
         context = self._context(X, y)
         encoder = None if self.encoder is None else self.encoder.encoder
-        self.model_, self.history_ = self._network(encoder), []
+        self.model_ = self._network(encoder)
+        self.history_: list[Any] = []
         self.losses_ = _torch.train(
             list(self.model_.parameters()),
             lambda step: self._loss(context, step),

@@ -150,7 +150,7 @@ def prepare_label(
     source: Path | None = None,
     hide: float | None = None,
     method: str = "auto",
-    classes: Sequence | None = None,
+    classes: Sequence[Any] | None = None,
     seed: int = 0,
 ) -> np.ndarray | None:
     """Every check of ``semi label`` before any work; hides labels for ``--hide``.
@@ -221,7 +221,7 @@ def check_output(output: Path, source: Path | None, table: LabelledTable) -> Non
         )
 
 
-def write_frame(frame, path: Path) -> None:
+def write_frame(frame: Any, path: Path) -> None:
     """Write ``frame`` atomically in the format its suffix names (CSV, Parquet, JSONL)."""
     name = Path(path).name.lower()
     if name.endswith(".parquet"):

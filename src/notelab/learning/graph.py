@@ -102,7 +102,9 @@ def nearest(
     return Neighbours(np.vstack([d for d, _ in parts]), np.vstack([i for _, i in parts]))
 
 
-def _nearest_tree(fitted, queries, k: int, exclude_self: bool) -> Neighbours:
+def _nearest_tree(
+    fitted: np.ndarray, queries: np.ndarray, k: int, exclude_self: bool
+) -> Neighbours:
     """A k-d tree for few features: 100,000 two-column rows in about a second."""
     from sklearn.neighbors import NearestNeighbors
 
@@ -118,7 +120,15 @@ def _nearest_tree(fitted, queries, k: int, exclude_self: bool) -> Neighbours:
     )
 
 
-def _nearest_chunk(fitted, norms, chunk, self_start, k, image_shape, max_shift):
+def _nearest_chunk(
+    fitted: np.ndarray,
+    norms: np.ndarray,
+    chunk: np.ndarray,
+    self_start: int | None,
+    k: int,
+    image_shape: tuple[int, int] | None,
+    max_shift: int,
+) -> tuple[np.ndarray, np.ndarray]:
     copies = [chunk] if image_shape is None else shifted_copies(chunk, image_shape, max_shift)
     d2 = np.full((len(chunk), len(fitted)), np.inf)
     for copy in copies:
@@ -159,7 +169,7 @@ def edge_weights(
     if kernel == "knn":
         return np.ones_like(d2)
     if gamma == "local":
-        return np.exp(-d2 / (query_scale[:, None] * fitted_scale[neighbours.indices]))
+        return np.asarray(np.exp(-d2 / (query_scale[:, None] * fitted_scale[neighbours.indices])))
     return np.exp(-float(gamma) * d2)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -37,7 +38,7 @@ class Labelling:
     notes: list[str] = field(default_factory=list)
 
 
-def check_labels(table: LabelledTable, classes: Sequence | None) -> None:
+def check_labels(table: LabelledTable, classes: Sequence[Any] | None) -> None:
     """The bad inputs of ``semi label``: no labelled row, no empty row, a class never labelled."""
     labelled = table.labelled
     if not labelled.any():
@@ -142,7 +143,7 @@ def label_rows(
     method: str = "auto",
     min_confidence: float = 0.9,
     seed: int = 0,
-    classes: Sequence | None = None,
+    classes: Sequence[Any] | None = None,
     progress: Progress | None = None,
 ) -> Labelling:
     """Predict a label and its confidence for every unlabelled row of ``table``.

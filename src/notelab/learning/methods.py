@@ -54,14 +54,18 @@ def _graph(variant: str) -> Callable[..., Any]:
     return build
 
 
-def _fixmatch(*, random_state: int, image_shape, device: str, **_: Any) -> Any:
+def _fixmatch(
+    *, random_state: int, image_shape: tuple[int, int] | None, device: str, **_: Any
+) -> Any:
     from notelab.learning.deep import FixMatch
 
     return FixMatch(image_shape=image_shape, random_state=random_state, device=device)
 
 
 def _selfsup(pretext: str, head: str) -> Callable[..., Any]:
-    def build(*, random_state: int, image_shape, device: str, **_: Any) -> Any:
+    def build(
+        *, random_state: int, image_shape: tuple[int, int] | None, device: str, **_: Any
+    ) -> Any:
         from notelab.learning.selfsup import SelfSupervised
 
         return SelfSupervised(

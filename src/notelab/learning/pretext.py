@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from notelab._util import InputError
 from notelab.learning import _torch
@@ -47,7 +48,7 @@ class Pretrained:
         with torch.no_grad():
             out = self.encoder(_torch.tensor(X, self.device)).cpu().numpy()
         self.encoder.train()
-        return out.astype(np.float64)
+        return np.asarray(out, dtype=np.float64)
 
     def pretext_score(self, X: np.ndarray, random_state: int = 0) -> tuple[float, float]:
         """How well the pretext task is solved on rows ``X`` (new corruptions), and chance.
@@ -67,7 +68,7 @@ class Pretrained:
         return score
 
 
-def _mask_score(model: Pretrained, x, rng) -> tuple[float, float]:
+def _mask_score(model: Pretrained, x: Any, rng: Any) -> tuple[float, float]:
     corrupted, mask = corrupt(x, x, model.options["mask_rate"], rng)
     guess = model.heads["value"](model.encoder(corrupted))
     column_mean = x.mean(dim=0, keepdim=True).expand_as(x)
@@ -76,7 +77,7 @@ def _mask_score(model: Pretrained, x, rng) -> tuple[float, float]:
     return float(1 - error / baseline), 0.0
 
 
-def _retrieval_score(model: Pretrained, x, rng) -> tuple[float, float]:
+def _retrieval_score(model: Pretrained, x: Any, rng: Any) -> tuple[float, float]:
     torch = _torch.require_torch()
     rows = x[_torch.draw(len(x), min(256, len(x)), rng, x.device)]
     anchor = torch.nn.functional.normalize(model.encoder(rows), dim=1)
@@ -87,7 +88,7 @@ def _retrieval_score(model: Pretrained, x, rng) -> tuple[float, float]:
 
 
 def pretrain(
-    X,
+    X: ArrayLike,
     *,
     task: str = "masked",
     hidden: int = 128,
@@ -143,7 +144,8 @@ def _cached(X: np.ndarray, task: str, options: dict[str, Any]) -> Pretrained:
     key = (task, hashlib.sha1(X.tobytes()).hexdigest(), X.shape, tuple(sorted(options.items())))
     if key in _CACHE:
         _CACHE.move_to_end(key)
-        return _CACHE[key]
+        cached: Pretrained = _CACHE[key]
+        return cached
     model = _pretrain(X, task, options)
     _CACHE[key] = model
     while len(_CACHE) > _CACHE_SIZE:
@@ -182,7 +184,7 @@ def _heads(task: str, hidden: int, n_features: int) -> Any:
     )
 
 
-def _masked_loss(model: Pretrained, batch, pool, rng):
+def _masked_loss(model: Pretrained, batch: Any, pool: Any, rng: Any) -> Any:
     functional = _torch.require_torch().nn.functional
     corrupted, mask = corrupt(batch, pool, model.options["mask_rate"], rng)
     h = model.encoder(corrupted)
@@ -190,7 +192,7 @@ def _masked_loss(model: Pretrained, batch, pool, rng):
     return mask_loss + functional.mse_loss(model.heads["value"](h), batch) * VALUE_WEIGHT
 
 
-def _contrastive_loss(model: Pretrained, batch, pool, rng):
+def _contrastive_loss(model: Pretrained, batch: Any, pool: Any, rng: Any) -> Any:
     torch = _torch.require_torch()
     functional = torch.nn.functional
     corrupted = corrupt(batch, pool, model.options["corruption_rate"], rng)[0]

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from notelab._util import InputError
 from notelab._util.estimate import Estimate
@@ -169,8 +170,8 @@ def check_classes(y: np.ndarray, test_size: float) -> None:
 
 
 def curve(
-    X,
-    y,
+    X: ArrayLike,
+    y: ArrayLike,
     *,
     fractions: Sequence[float] = FRACTIONS,
     seeds: int | Sequence[int] = 5,
@@ -274,7 +275,7 @@ def _done(points: dict[tuple[str, float], Point]) -> int:
     return sum(len(p.accuracy) for p in points.values())
 
 
-def _score(point: Point, model: Any, X, codes, part: Split) -> None:
+def _score(point: Point, model: Any, X: np.ndarray, codes: np.ndarray, part: Split) -> None:
     from sklearn.metrics import accuracy_score, f1_score
 
     start = time.perf_counter()

@@ -11,9 +11,10 @@ the truth.
 from __future__ import annotations
 
 from numbers import Integral, Real
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -25,7 +26,9 @@ from notelab.learning.calibration import out_of_fold_temperature, softmax
 CRITERIA = ("threshold", "k_best")
 
 
-def _best_per_class(confidence, predicted, k: int, n_classes: int) -> np.ndarray:
+def _best_per_class(
+    confidence: np.ndarray, predicted: np.ndarray, k: int, n_classes: int
+) -> np.ndarray:
     """The ``ceil(k / n_classes)`` most confident rows of each predicted class.
 
     Examples
@@ -100,7 +103,7 @@ class SelfTraining(ClassifierMixin, BaseEstimator):
 
     def __init__(
         self,
-        estimator=None,
+        estimator: Any = None,
         *,
         criterion: str = "threshold",
         threshold: float = 0.9,
@@ -120,7 +123,7 @@ class SelfTraining(ClassifierMixin, BaseEstimator):
         self.balanced = balanced
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
+    def fit(self, X: ArrayLike, y: ArrayLike) -> Self:
         """Fit round by round on ``X`` with ``y`` (``-1`` = unlabelled)."""
         X = validate_data(self, X, dtype=np.float64)
         self.classes_, codes = encode_partial(y, len(X))
@@ -149,18 +152,20 @@ class SelfTraining(ClassifierMixin, BaseEstimator):
         self.transduction_ = np.where(codes >= 0, self.classes_[np.maximum(codes, 0)], -1)
         return self
 
-    def _base(self):
+    def _base(self) -> Any:
         return logistic_regression() if self.estimator is None else self.estimator
 
-    def _fit_base(self, X, codes) -> None:
+    def _fit_base(self, X: np.ndarray, codes: np.ndarray) -> None:
         known = codes >= 0
         self.estimator_ = clone(self._base()).fit(X[known], codes[known])
 
-    def _proba(self, X) -> np.ndarray:
+    def _proba(self, X: np.ndarray) -> np.ndarray:
         """The base model's probabilities, tempered (columns in ``estimator_.classes_`` order)."""
         return softmax(self.estimator_.predict_log_proba(X) / self.temperature_)
 
-    def _select(self, X, codes):
+    def _select(
+        self, X: np.ndarray, codes: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The unlabelled rows to pseudo-label this round, their labels and confidences."""
         unlabelled = np.flatnonzero(codes == UNLABELLED)
         proba = self._proba(X[unlabelled])
@@ -176,13 +181,13 @@ class SelfTraining(ClassifierMixin, BaseEstimator):
         full[unlabelled] = predicted
         return unlabelled[chosen], predicted[chosen], confidence[chosen], full
 
-    def _stable(self, previous, predicted) -> bool:
+    def _stable(self, previous: np.ndarray | None, predicted: np.ndarray) -> bool:
         if previous is None or self.stop_change <= 0:
             return False
         both = (previous != UNLABELLED) & (predicted != UNLABELLED)
         return bool(both.any() and (previous[both] != predicted[both]).mean() < self.stop_change)
 
-    def predict_proba(self, X) -> np.ndarray:
+    def predict_proba(self, X: ArrayLike) -> np.ndarray:
         """Class probabilities of the final model (columns in ``classes_`` order)."""
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, reset=False)
@@ -190,6 +195,6 @@ class SelfTraining(ClassifierMixin, BaseEstimator):
         proba[:, self.estimator_.classes_] = self._proba(X)
         return proba
 
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """The most probable class of each row."""
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+        return np.asarray(self.classes_[self.predict_proba(X).argmax(axis=1)])

@@ -11,7 +11,10 @@
 
 from __future__ import annotations
 
+from typing import Any, Self
+
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
@@ -82,7 +85,7 @@ class SelfSupervised(ClassifierMixin, BaseEstimator):
         self.device = device
         self.random_state = random_state
 
-    def fit(self, X, y):
+    def fit(self, X: ArrayLike, y: ArrayLike) -> Self:
         """Pretrain on every row of ``X``, then fit the head on the labelled rows."""
         if self.pretext not in TASKS or self.head not in HEADS:
             raise InputError(
@@ -105,7 +108,7 @@ class SelfSupervised(ClassifierMixin, BaseEstimator):
         self.head_ = getattr(self, f"_fit_{self.head}")(X, codes)
         return self
 
-    def _fit_probe(self, X, codes):
+    def _fit_probe(self, X: np.ndarray, codes: np.ndarray) -> Any:
         from sklearn.linear_model import LogisticRegression
         from sklearn.pipeline import make_pipeline
         from sklearn.preprocessing import StandardScaler
@@ -114,13 +117,13 @@ class SelfSupervised(ClassifierMixin, BaseEstimator):
         probe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
         return probe.fit(self.pretrained_.transform(X[known]), codes[known])
 
-    def _fit_finetune(self, X, codes):
+    def _fit_finetune(self, X: np.ndarray, codes: np.ndarray) -> Any:
         return self._deep(MLPClassifier, augment=True).fit(X, codes)
 
-    def _fit_fixmatch(self, X, codes):
+    def _fit_fixmatch(self, X: np.ndarray, codes: np.ndarray) -> Any:
         return self._deep(FixMatch).fit(X, codes)
 
-    def _deep(self, cls, **options):
+    def _deep(self, cls: Any, **options: Any) -> Any:
         """A PyTorch classifier that starts from the pretrained encoder."""
         return cls(
             hidden=self.hidden,
@@ -132,7 +135,7 @@ class SelfSupervised(ClassifierMixin, BaseEstimator):
             **options,
         )
 
-    def predict_proba(self, X) -> np.ndarray:
+    def predict_proba(self, X: ArrayLike) -> np.ndarray:
         """Class probabilities from the head (columns in ``classes_`` order)."""
         check_is_fitted(self)
         X = np.asarray(X, dtype=np.float64)
@@ -141,8 +144,8 @@ class SelfSupervised(ClassifierMixin, BaseEstimator):
             proba = np.zeros((len(X), len(self.classes_)))
             proba[:, self.head_.classes_] = self.head_.predict_proba(features)
             return proba
-        return self.head_.predict_proba(X)
+        return np.asarray(self.head_.predict_proba(X))
 
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """The most probable class of each row."""
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+        return np.asarray(self.classes_[self.predict_proba(X).argmax(axis=1)])

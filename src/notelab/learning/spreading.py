@@ -11,10 +11,11 @@ RBF kernel, optionally blind to image shifts, and the result can be balanced ove
 from __future__ import annotations
 
 from numbers import Integral, Real
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 import scipy.sparse as sp
+from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -36,7 +37,7 @@ def normalise(graph: sp.csr_matrix, variant: str) -> sp.csr_matrix:
 
 
 def iterate(
-    S,
+    S: Any,
     Y: np.ndarray,
     *,
     variant: str,
@@ -149,7 +150,7 @@ def class_prior(y_codes: np.ndarray, n_classes: int, kind: str) -> np.ndarray | 
     if kind == "uniform":
         return np.full(n_classes, 1.0 / n_classes)
     counts = np.bincount(y_codes[y_codes >= 0], minlength=n_classes) + 1.0
-    return counts / counts.sum()
+    return np.asarray(counts / counts.sum())
 
 
 class _GraphLabels(ClassifierMixin, BaseEstimator):
@@ -195,7 +196,7 @@ class _GraphLabels(ClassifierMixin, BaseEstimator):
         return {"image_shape": self.image_shape, "max_shift": self.max_shift}
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
+    def fit(self, X: ArrayLike, y: ArrayLike) -> Self:
         """Spread the labels of ``y`` (``-1`` = unlabelled) over the graph of the rows of ``X``."""
         X = validate_data(self, X, dtype=np.float64)
         self.classes_, codes = encode_partial(y, len(X))
@@ -216,7 +217,7 @@ class _GraphLabels(ClassifierMixin, BaseEstimator):
         self.transduction_ = self.classes_[self.label_distributions_.argmax(axis=1)]
         return self
 
-    def predict_proba(self, X) -> np.ndarray:
+    def predict_proba(self, X: ArrayLike) -> np.ndarray:
         """Class probabilities of new rows: kernel-weighted spread labels of their neighbours."""
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, reset=False)
@@ -227,9 +228,9 @@ class _GraphLabels(ClassifierMixin, BaseEstimator):
         scores = np.einsum("qk,qkc->qc", weights, self.label_distributions_[found.indices])
         return _rows_sum_to_one(scores)
 
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """The most probable class of each new row."""
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+        return np.asarray(self.classes_[self.predict_proba(X).argmax(axis=1)])
 
 
 def _uniform_where_empty(F: np.ndarray) -> np.ndarray:

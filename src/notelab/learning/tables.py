@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from numbers import Number
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -44,7 +44,7 @@ def _is_empty(value: object) -> bool:
     return isinstance(value, float) and np.isnan(value)
 
 
-def parse_target(values) -> np.ndarray:
+def parse_target(values: Any) -> np.ndarray:
     """The target as an object array with ``None`` for empty cells; one kind of label only.
 
     Examples
