@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from notelab.nn.norm import BatchNorm, GroupNorm, batch_norm, group_norm, layer_norm, rms_norm
-from notelab.nn.norm._function import Normalize
+from notelab.nn.norm._function import Normalize, Spec
 from tests.nn.norm.conftest import close
 
 F64 = torch.float64
@@ -63,7 +63,7 @@ def test_gradcheck(function):
 
 def test_backward_is_the_hand_written_one():
     x = leaf(4, 3)
-    y, _, _ = Normalize.apply(x, None, None, None, None, None, (0,), 1e-5, True)
+    y, _, _ = Normalize.apply(x, None, None, None, None, None, Spec((4, 3), (0,), (1, 3), 1e-5))
     assert type(y.grad_fn).__name__ == "NormalizeBackward"
 
 

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 
 import torch
 
-from notelab.nn.norm._function import normalize
+from notelab.nn.norm._function import Spec, normalize
 
 
 def _shape(normalized_shape: int | Sequence[int]) -> tuple[int, ...]:
@@ -40,11 +40,11 @@ def _check_trailing(x: torch.Tensor, shape: tuple[int, ...], name: str) -> None:
         )
 
 
-def _channel_view(x: torch.Tensor, channels_last: bool) -> torch.Tensor:
-    """``(N, C, *)`` or ``(..., C)`` as ``(M, C, L)``: statistics over axes 0 and 2."""
+def _channel_view(shape: torch.Size, channels_last: bool) -> tuple[int, int, int]:
+    """``(N, C, *)`` or ``(..., C)`` seen as ``(M, C, L)``: statistics over axes 0 and 2."""
     if channels_last:
-        return x.reshape(-1, x.shape[-1], 1)
-    return x.reshape(x.shape[0], x.shape[1], -1)
+        return (math.prod(shape[:-1]), shape[-1], 1)
+    return (shape[0], shape[1], math.prod(shape[2:]))
 
 
 def _update_running(
@@ -58,14 +58,14 @@ def _update_running(
 
 def _batch_view(
     input: torch.Tensor, mask: torch.Tensor | None, channels_last: bool, training: bool
-) -> tuple[torch.Tensor, torch.Tensor | None, float]:
-    """``(M, C, L)`` view of the input, the mask as ``(M, 1, L)`` and the values per channel;
-    one value per channel in training is refused, as torch does."""
-    view = _channel_view(input, channels_last)
+) -> tuple[tuple[int, int, int], torch.Tensor | None, float]:
+    """``(M, C, L)``, the view of the input, the mask as ``(M, 1, L)`` and the values per
+    channel; one value per channel in training is refused, as torch does."""
+    view = _channel_view(input.shape, channels_last)
     flat_mask = None
     if mask is not None:
-        flat_mask = mask.to(view.dtype).reshape(view.shape[0], 1, view.shape[2])
-    count = view.shape[0] * view.shape[2] if flat_mask is None else float(flat_mask.sum())
+        flat_mask = mask.to(input.dtype).reshape(view[0], 1, view[2])
+    count = view[0] * view[2] if flat_mask is None else float(flat_mask.sum())
     if training and int(count) <= 1:
         raise ValueError(
             f"Expected more than 1 value per channel when training, got input size "
@@ -119,17 +119,19 @@ def batch_norm(
     (tensor([0.1000, 0.4000]), tensor([1.1000, 1.7000]))
     """
     view, flat_mask, count = _batch_view(input, mask, channels_last, training)
-    shape = (1, view.shape[1], 1)
-    w, b = (None if p is None else p.view(shape) for p in (weight, bias))
+    if view[2] == 1:  # (M, C): one axis fewer to carry
+        view, flat_mask = view[:2], None if flat_mask is None else flat_mask.view(view[0], 1)
+    shape = (1, view[1], 1)[: len(view)]
+    spec = Spec(view, (0, 2)[: len(view) - 1], shape, eps)
     if not training:
         if running_mean is None or running_var is None:
             raise ValueError("expected running_mean and running_var when not training")
         fixed = (running_mean.view(shape), running_var.view(shape))
-        return normalize(view, w, b, *fixed, None, (0, 2), eps, True)[0].reshape(input.shape)
-    y, mean, var = normalize(view, w, b, None, None, flat_mask, (0, 2), eps, True)
+        return normalize(input, weight, bias, *fixed, None, spec)[0]
+    y, mean, var = normalize(input, weight, bias, None, None, flat_mask, spec)
     _update_running(running_mean, mean, momentum)
     _update_running(running_var, var, momentum, count / (count - 1))
-    return y.reshape(input.shape)
+    return y
 
 
 def layer_norm(
@@ -151,11 +153,8 @@ def layer_norm(
     shape = _shape(normalized_shape)
     _check_trailing(input, shape, "layer_norm")
     features = math.prod(shape)
-    view = input.reshape(-1, features)
-    w = None if weight is None else weight.reshape(1, features)
-    b = None if bias is None else bias.reshape(1, features)
-    y = normalize(view, w, b, None, None, None, (1,), eps, True)[0]
-    return y.reshape(input.shape)
+    spec = Spec((input.numel() // max(features, 1), features), (1,), (1, features), eps)
+    return normalize(input, weight, bias, None, None, None, spec)[0]
 
 
 def rms_norm(
@@ -176,11 +175,9 @@ def rms_norm(
     shape = _shape(normalized_shape)
     _check_trailing(input, shape, "rms_norm")
     features = math.prod(shape)
-    view = input.reshape(-1, features)
-    w = None if weight is None else weight.reshape(1, features)
     guard = torch.finfo(input.dtype).eps if eps is None else eps
-    y = normalize(view, w, None, None, None, None, (1,), guard, False)[0]
-    return y.reshape(input.shape)
+    spec = Spec((input.numel() // max(features, 1), features), (1,), (1, features), guard, False)
+    return normalize(input, weight, None, None, None, None, spec)[0]
 
 
 def group_norm(
@@ -214,13 +211,9 @@ def group_norm(
             f"Expected more than 1 value per group, got input size {list(input.shape)} with "
             f"{num_groups} groups: the variance of one value is 0"
         )
+    n, positions = input.shape[0], input.numel() // (input.shape[0] * channels)
     if channels_last:  # (N, positions, groups, channels per group)
-        view, dims = input.reshape(input.shape[0], -1, num_groups, per), (1, 3)
-        affine: tuple[int, ...] = (1, 1, num_groups, per)
+        spec = Spec((n, positions, num_groups, per), (1, 3), (1, 1, num_groups, per), eps)
     else:  # (N, groups, channels per group, positions)
-        view, dims = input.reshape(input.shape[0], num_groups, per, -1), (2, 3)
-        affine = (1, num_groups, per, 1)
-    w = None if weight is None else weight.reshape(affine)
-    b = None if bias is None else bias.reshape(affine)
-    y = normalize(view, w, b, None, None, None, dims, eps, True)[0]
-    return y.reshape(input.shape)
+        spec = Spec((n, num_groups, per, positions), (2, 3), (1, num_groups, per, 1), eps)
+    return normalize(input, weight, bias, None, None, None, spec)[0]
