@@ -90,25 +90,12 @@ def batch_norm(
     """Batch normalisation: each channel over the batch (and positions), as
     ``torch.nn.functional.batch_norm``.
 
-    In training the batch's statistics normalise, and the running estimates (``(C,)``
-    buffers, when given) move by ``momentum`` towards the batch mean and the *unbiased* batch
-    variance, in place; ``momentum=None`` leaves them (the module passes ``1 / batches`` for a
-    cumulative average). Out of training the running estimates normalise.
-
-    Parameters
-    ----------
-    input : Tensor
-        ``(N, C)``, ``(N, C, L)`` or ``(N, C, H, W)``; with ``channels_last``, ``(..., C)``.
-    running_mean, running_var, weight, bias : Tensor or None
-        ``(C,)`` running estimates (required out of training) and affine parameters.
-    training, momentum, eps :
-        Batch statistics or running ones; the new batch's weight in the running estimates;
-        added to the variance before the square root (guards a zero variance).
-    mask : Tensor, optional
-        1 for real positions and 0 for padding, shaped like ``input`` without its channel axis:
-        padding is left out of the statistics (its outputs are still computed).
-    channels_last : bool
-        The channel is the last axis (``(N, T, C)`` sequences) instead of axis 1.
+    In training the batch's statistics normalise and the running estimates (``(C,)``, when
+    given) move by ``momentum`` (``None``: not at all) towards the batch mean and the
+    *unbiased* batch variance, in place; out of training the running estimates normalise.
+    ``input`` is ``(N, C, *)``, or ``(..., C)`` with ``channels_last``; ``weight`` and ``bias``
+    are ``(C,)``; ``eps`` is added to the variance. ``mask`` (1 real, 0 padding, shaped like
+    ``input`` without its channel axis) leaves padding out of the statistics.
 
     Examples
     --------
@@ -118,20 +105,28 @@ def batch_norm(
     >>> rm, rv                              # moved 10% towards mean (1, 4) and variance (2, 8)
     (tensor([0.1000, 0.4000]), tensor([1.1000, 1.7000]))
     """
-    view, flat_mask, count = _batch_view(input, mask, channels_last, training)
-    if view[2] == 1:  # (M, C): one axis fewer to carry
-        view, flat_mask = view[:2], None if flat_mask is None else flat_mask.view(view[0], 1)
-    shape = (1, view[1], 1)[: len(view)]
-    spec = Spec(view, (0, 2)[: len(view) - 1], shape, eps)
+    spec, flat_mask, count = _batch_spec(input, mask, channels_last, training, eps)
     if not training:
         if running_mean is None or running_var is None:
             raise ValueError("expected running_mean and running_var when not training")
-        fixed = (running_mean.view(shape), running_var.view(shape))
+        fixed = (running_mean.view(spec.affine), running_var.view(spec.affine))
         return normalize(input, weight, bias, *fixed, None, spec)[0]
     y, mean, var = normalize(input, weight, bias, None, None, flat_mask, spec)
     _update_running(running_mean, mean, momentum)
     _update_running(running_var, var, momentum, count / (count - 1))
     return y
+
+
+def _batch_spec(
+    input: torch.Tensor, mask: torch.Tensor | None, channels_last: bool, training: bool, eps: float
+) -> tuple[Spec, torch.Tensor | None, float]:
+    """The :class:`Spec` of batch norm on ``input`` (``(M, C, L)``, or ``(M, C)`` when ``L`` is
+    1), the mask viewed to match, and the values per channel."""
+    view, flat_mask, count = _batch_view(input, mask, channels_last, training)
+    if view[2] == 1:  # (M, C): one axis fewer to carry
+        view, flat_mask = view[:2], None if flat_mask is None else flat_mask.view(view[0], 1)
+    affine = (1, view[1], 1)[: len(view)]
+    return Spec(view, (0, 2)[: len(view) - 1], affine, eps), flat_mask, count
 
 
 def layer_norm(

@@ -189,30 +189,45 @@ def normalise_table(
     """
     import torch
 
-    from notelab.nn.norm import functional as F
-    from notelab.nn.norm._function import moments
-
     _check(kind, matrix.shape, groups)
     x = torch.from_numpy(np.ascontiguousarray(matrix, dtype=np.float64))
-    n, c = x.shape
+    mean, var = _moments(x, kind, groups or 1)
+    values = _normalised(x, kind, groups or 1, eps)
+    stats = _statistics(kind, columns, x.shape[0], groups, mean.expand_as(var), var)
+    return TableNorm(
+        kind, OVER[kind], columns, x.shape[0], eps, groups, stats, values, ignored_columns or []
+    )
+
+
+def _moments(x: Any, kind: str, groups: int) -> tuple[Any, Any]:
+    """Mean (0 for ``rms``) and variance (mean square for ``rms``) along ``kind``'s axis, from
+    the moments the layers use."""
+    import torch
+
+    from notelab.nn.norm._function import moments
+
     view, dims = {
         "batch": (x, (0,)),
         "layer": (x, (1,)),
         "rms": (x, (1,)),
-        "group": (x.reshape(n, groups or 1, -1), (2,)),
+        "group": (x.reshape(x.shape[0], groups, -1), (2,)),
     }[kind]
     mean, var, _, _ = moments(view, dims, None, kind != "rms", torch.empty_like(view))
-    mean = torch.zeros_like(var) if mean is None else mean
+    return (torch.zeros_like(var) if mean is None else mean), var
+
+
+def _normalised(x: Any, kind: str, groups: int, eps: float) -> np.ndarray:
+    """``x`` through the layer of ``kind`` (training-mode batch statistics, no affine)."""
+    from notelab.nn.norm import functional as F
+
+    c = x.shape[1]
     values = {
         "batch": lambda: F.batch_norm(x, None, None, training=True, eps=eps),
         "layer": lambda: F.layer_norm(x, c, eps=eps),
         "rms": lambda: F.rms_norm(x, c, eps=eps),
-        "group": lambda: F.group_norm(x, groups or 1, eps=eps),
+        "group": lambda: F.group_norm(x, groups, eps=eps),
     }[kind]()
-    stats = _statistics(kind, columns, n, groups, mean.expand_as(var), var)
-    return TableNorm(
-        kind, OVER[kind], columns, n, eps, groups, stats, values.numpy(), ignored_columns or []
-    )
+    return values.numpy()
 
 
 def _statistics(
