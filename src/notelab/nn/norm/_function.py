@@ -95,12 +95,19 @@ def _as(t: torch.Tensor, shape: Any) -> torch.Tensor:
     return t if t.shape == shape else t.reshape(shape)
 
 
+@functools.lru_cache(maxsize=64)
+def _ones(n: int, dtype: torch.dtype, device: torch.device) -> torch.Tensor:
+    """A ``(1, n)`` row of ones, made once (only ever read)."""
+    return torch.ones(1, n, dtype=dtype, device=device)
+
+
 def _sum(t: torch.Tensor, dims: Dims | list[int]) -> torch.Tensor:
     """``t.sum(dims, keepdim=True)``; over the first axis alone as a matrix product with ones,
     twice as fast on the CPU (the columns of a row-major matrix)."""
     if t.numel() >= 1 << 15 and [d for d in dims if t.shape[d] != 1] == [0] and t.is_contiguous():
         keep = [1 if d in dims else n for d, n in enumerate(t.shape)]
-        return _as(t.new_ones(1, t.shape[0]) @ _as(t, (t.shape[0], t.numel() // t.shape[0])), keep)
+        ones = _ones(t.shape[0], t.dtype, t.device)
+        return _as(ones @ _as(t, (t.shape[0], t.numel() // t.shape[0])), keep)
     return t.sum(dims, keepdim=True)
 
 
@@ -293,10 +300,12 @@ class Spec(NamedTuple):
     affine: tuple[int, ...]
     eps: float
     center: bool = True
+    stats: bool = False  # also return the batch's mean and variance
 
 
 class Normalize(torch.autograd.Function):
-    """``(x, weight, bias, mean, var, mask, spec) -> (y, mean, var)``.
+    """``(x, weight, bias, mean, var, mask, spec) -> y``, or ``(y, mean, var)`` with
+    ``spec.stats``.
 
     The input is viewed as ``spec.view`` and normalised over ``spec.dims`` of that view;
     ``weight`` and ``bias`` (or ``None``) are viewed as ``spec.affine``; the output has the
@@ -316,7 +325,7 @@ class Normalize(torch.autograd.Function):
         var: torch.Tensor | None,
         mask: torch.Tensor | None,
         spec: Spec,
-    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    ) -> Any:
         xv = _as(x, spec.view)
         w, b = (None if p is None else _as(p, spec.affine) for p in (weight, bias))
         plan = _layout(xv, spec.dims, w, b)
@@ -331,6 +340,8 @@ class Normalize(torch.autograd.Function):
         ctx.save_for_backward(x, mean, rstd, weight, mask, count)
         ctx.plan, ctx.spec, ctx.batch_stats = plan, spec, batch_stats
         ctx.bias_shape = None if bias is None else bias.shape
+        if not spec.stats:
+            return y
         if not batch_stats:
             mean = var = x.new_empty(0)
         elif mean is None:
@@ -392,5 +403,6 @@ def _centred_sums(
     return sums(t, [(weight, dims) if want_x else None, (rstd, plan.wdims) if want_w else None])
 
 
-# :class:`Normalize` applied, typed: ``(y, batch mean, batch variance)``; see its docstring.
-normalize = cast("Callable[..., tuple[torch.Tensor, torch.Tensor, torch.Tensor]]", Normalize.apply)
+# :class:`Normalize` applied, typed: ``y``, or ``(y, batch mean, batch variance)`` with
+# ``spec.stats``; see its docstring.
+normalize = cast("Callable[..., Any]", Normalize.apply)

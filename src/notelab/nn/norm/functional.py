@@ -110,7 +110,7 @@ def batch_norm(
         if running_mean is None or running_var is None:
             raise ValueError("expected running_mean and running_var when not training")
         fixed = (running_mean.view(spec.affine), running_var.view(spec.affine))
-        return normalize(input, weight, bias, *fixed, None, spec)[0]
+        return normalize(input, weight, bias, *fixed, None, spec)
     y, mean, var = normalize(input, weight, bias, None, None, flat_mask, spec)
     _update_running(running_mean, mean, momentum)
     _update_running(running_var, var, momentum, count / (count - 1))
@@ -126,7 +126,7 @@ def _batch_spec(
     if view[2] == 1:  # (M, C): one axis fewer to carry
         view, flat_mask = view[:2], None if flat_mask is None else flat_mask.view(view[0], 1)
     affine = (1, view[1], 1)[: len(view)]
-    return Spec(view, (0, 2)[: len(view) - 1], affine, eps), flat_mask, count
+    return Spec(view, (0, 2)[: len(view) - 1], affine, eps, True, training), flat_mask, count
 
 
 def layer_norm(
@@ -149,7 +149,7 @@ def layer_norm(
     _check_trailing(input, shape, "layer_norm")
     features = math.prod(shape)
     spec = Spec((input.numel() // max(features, 1), features), (1,), (1, features), eps)
-    return normalize(input, weight, bias, None, None, None, spec)[0]
+    return normalize(input, weight, bias, None, None, None, spec)
 
 
 def rms_norm(
@@ -172,7 +172,7 @@ def rms_norm(
     features = math.prod(shape)
     guard = torch.finfo(input.dtype).eps if eps is None else eps
     spec = Spec((input.numel() // max(features, 1), features), (1,), (1, features), guard, False)
-    return normalize(input, weight, None, None, None, None, spec)[0]
+    return normalize(input, weight, None, None, None, None, spec)
 
 
 def group_norm(
@@ -211,4 +211,4 @@ def group_norm(
         spec = Spec((n, positions, num_groups, per), (1, 3), (1, 1, num_groups, per), eps)
     else:  # (N, groups, channels per group, positions)
         spec = Spec((n, num_groups, per, positions), (2, 3), (1, num_groups, per, 1), eps)
-    return normalize(input, weight, bias, None, None, None, spec)[0]
+    return normalize(input, weight, bias, None, None, None, spec)
