@@ -4,21 +4,27 @@ Both tools get the same twelve models (LazyPredict builds them through our facto
 hyperparameters match) on breast cancer, wine, digits, a synthetic 20,000 x 50 set and an
 imbalanced one (5% positives).
 
-1. One stratified 80/20 holdout, LazyPredict's protocol: wall time of each (goal: ours at least
-   1.5x faster on 2 cores), and ours with the default 5-fold x 2 repeats (goal: under 3x
-   LazyPredict's single-split time while fitting 10x as many models).
+1. Wall time in interleaved rounds (LazyPredict, ours on one holdout, ours 5-fold x 2; the
+   order reversed every other round), median of the per-round ratios: one stratified 80/20
+   holdout, LazyPredict's protocol (goal: ours at least 1.5x faster on 2 cores), and our
+   default 5-fold x 2 repeats (goal: under 3x LazyPredict's single-split time while fitting
+   10x as many models). Both tools are warmed up first (imports; our worker pool, whose
+   start-up, once per process, is printed on its own).
 2. ROC AUC per model on the same split, both tools' values side by side (ours: one-vs-rest
    macro from probabilities or decision values; LazyPredict: its own choice, see the table).
 3. Rank stability over reseeded runs: how often each tool's winner is the most common winner,
    or, for us, statistically tied with it (goal: ours >= 90%).
 
-Run: .venv/bin/python -m benchmarks.bench_classify [--quick] [--runs 20] [--sets bc,wine]
-(``--quick``: breast cancer, wine and the imbalanced set; stability on the first two, 10 runs.)
+Run: .venv/bin/python -m benchmarks.bench_classify [--quick] [--datasets bc,wine,digits,
+synthetic,imbalanced] [--reseeds 20] [--rounds 3] [--parts speed,stability]
+(``--quick``: breast cancer, wine and the imbalanced set, 1 timing round, 10 reseeds.) The full
+run takes long on 2 cores; ``--datasets`` and ``--parts`` run it in pieces.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import time
 import warnings
 from collections import Counter
@@ -104,23 +110,62 @@ def ours_fit(X: np.ndarray, y: np.ndarray, seed: int, cv: int, repeats: int) -> 
     return result, time.perf_counter() - start
 
 
-def speed_and_auc(sets: dict[str, Any]) -> None:
+def warm_up() -> float:
+    """Import both tools and start our worker pool; the pool's start-up in seconds."""
+    from sklearn.datasets import load_iris
+
+    X, y = load_iris(return_X_y=True)
+    _, cold = ours_fit(X, y, 0, 2, 1)
+    lazy_fit(X, y, 0)
+    return cold
+
+
+def _load() -> str:
+    return "load " + " ".join(f"{v:.1f}" for v in os.getloadavg())
+
+
+ARMS = ("LazyPredict holdout", "ours holdout", "ours 5x2")
+
+
+def _timed_rounds(X: np.ndarray, y: np.ndarray, rounds: int) -> tuple[Any, dict[str, Any]]:
+    """Every arm once per round, interleaved; the first round's results for the AUC table."""
+    from notelab._util.rounds import interleave
+
+    first: dict[str, Any] = {}
+
+    def measure(arm: str) -> float:
+        if arm == ARMS[0]:
+            result, seconds = lazy_fit(X, y, 0)
+        else:
+            result, seconds = ours_fit(X, y, 0, *((1, 1) if arm == ARMS[1] else (5, 2)))
+        first.setdefault(arm, result)
+        return seconds
+
+    return interleave(ARMS, measure, rounds=rounds), first
+
+
+def speed_and_auc(sets: dict[str, Any], rounds: int) -> None:
     speed_rows, auc_rows = [], []
     for name, (X, y) in sets.items():
-        ours_1, t_1 = ours_fit(X, y, 0, 1, 1)
-        lazy, t_lazy = lazy_fit(X, y, 0)
-        _, t_52 = ours_fit(X, y, 0, 5, 2)
+        before = _load()
+        timing, first = _timed_rounds(X, y, rounds)
         speed_rows.append(
-            [name, f"{len(y):,} x {X.shape[1]}", t_lazy, t_1, t_lazy / t_1, t_52, t_52 / t_lazy]
+            [
+                name,
+                f"{len(y):,} x {X.shape[1]}",
+                timing.median(ARMS[0]),
+                timing.median(ARMS[1]),
+                float(np.median(timing.ratios(ARMS[0], ARMS[1]))),
+                timing.median(ARMS[2]),
+                float(np.median(timing.ratios(ARMS[2], ARMS[0]))),
+                f"{before} -> {_load()}",
+            ]
         )
-        for model in ours_1.models:
-            theirs = lazy["ROC AUC"].get(LAZY_NAMES[model.name]) if len(lazy) else None
-            ours_auc = float(model.folds["roc_auc"][0])
-            auc_rows.append(
-                [name, model.name, ours_auc, "-" if theirs is None or theirs != theirs else theirs]
-            )
+        auc_rows += _auc_rows(name, first[ARMS[1]], first[ARMS[0]])
     print_table(
-        "Wall seconds: one 80/20 holdout (LazyPredict's protocol) and our 5-fold x 2 repeats",
+        f"Wall seconds, median of {rounds} interleaved round(s): one 80/20 holdout "
+        "(LazyPredict's protocol) and our 5-fold x 2 repeats; ratios are medians of per-round "
+        "ratios",
         [
             "data",
             "rows x cols",
@@ -129,6 +174,7 @@ def speed_and_auc(sets: dict[str, Any]) -> None:
             "ours faster (x)",
             "ours 5x2 (s)",
             "5x2 / LazyPredict",
+            "1-min load before -> after",
         ],
         speed_rows,
     )
@@ -141,6 +187,15 @@ def speed_and_auc(sets: dict[str, Any]) -> None:
     )
 
 
+def _auc_rows(name: str, ours: Any, lazy: Any) -> list[list[Any]]:
+    rows = []
+    for model in ours.models:
+        theirs = lazy["ROC AUC"].get(LAZY_NAMES[model.name]) if len(lazy) else None
+        shown = "-" if theirs is None or theirs != theirs else theirs
+        rows.append([name, model.name, float(model.folds["roc_auc"][0]), shown])
+    return rows
+
+
 def _lazy_winner(X: np.ndarray, y: np.ndarray, seed: int) -> str:
     scores, _ = lazy_fit(X, y, seed)
     return OURS.get(str(scores.index[0]), str(scores.index[0]))  # sorted by balanced accuracy
@@ -149,6 +204,7 @@ def _lazy_winner(X: np.ndarray, y: np.ndarray, seed: int) -> str:
 def stability(sets: dict[str, Any], runs: int) -> None:
     rows = []
     for name, (X, y) in sets.items():
+        before, start = _load(), time.perf_counter()
         boards = [ours_fit(X, y, seed, 5, 2)[0] for seed in range(runs)]
         ours = Counter(b.best for b in boards)
         modal = ours.most_common(1)[0][0]
@@ -164,6 +220,8 @@ def stability(sets: dict[str, Any], runs: int) -> None:
                 f"{lazy_modal} ({lazy_count})",
                 lazy_count / runs,
                 len(lazy),
+                time.perf_counter() - start,
+                f"{before} -> {_load()}",
             ]
         )
     print_table(
@@ -177,27 +235,42 @@ def stability(sets: dict[str, Any], runs: int) -> None:
             "LazyPredict's usual winner (wins)",
             "LazyPredict: same winner",
             "LazyPredict: distinct winners",
+            "wall (s)",
+            "1-min load before -> after",
         ],
         rows,
     )
     print("goal: 'ours: winner or tied' >= 0.9")
 
 
+SHORT = {
+    "bc": "breast cancer",
+    "wine": "wine",
+    "digits": "digits",
+    "synthetic": "synthetic 20,000 x 50",
+    "imbalanced": "imbalanced (5% positive)",
+}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="small sets, 10 reseeded runs")
-    parser.add_argument("--runs", type=int, default=None, help="reseeded runs (default 20)")
+    parser.add_argument("--quick", action="store_true", help="small sets, 1 round, 10 reseeds")
+    parser.add_argument("--datasets", default=None, help=f"comma list of {', '.join(SHORT)}")
+    parser.add_argument("--reseeds", type=int, default=None, help="reseeded runs (default 20)")
+    parser.add_argument("--rounds", type=int, default=None, help="timing rounds (default 3)")
+    parser.add_argument("--parts", default="speed,stability", help="speed, stability or both")
     args = parser.parse_args()
-    names = ["breast cancer", "wine", "digits", "synthetic 20,000 x 50", "imbalanced (5% positive)"]
-    if args.quick:
-        names = ["breast cancer", "wine", "imbalanced (5% positive)"]
+    keys = ["bc", "wine", "imbalanced"] if args.quick else list(SHORT)
+    keys = args.datasets.split(",") if args.datasets else keys
     print(f"lazypredict {version('lazypredict')}, scikit-learn {version('scikit-learn')}")
-    sets = datasets(names)
-    speed_and_auc(sets)
-    # the 20,000-row set would take hours of 5x2 runs on 2 cores; --quick keeps the small two
-    limit = 2_000 if args.quick else 5_000
-    small = {k: v for k, v in sets.items() if len(v[1]) <= limit}
-    stability(small, args.runs or (10 if args.quick else 20))
+    print(f"{os.cpu_count()} cores, {_load()}")
+    sets = datasets([SHORT[k.strip()] for k in keys])
+    print(f"our worker pool's start-up (once per process, not in the tables): {warm_up():.2f} s")
+    if "speed" in args.parts:
+        speed_and_auc(sets, args.rounds or (1 if args.quick else 3))
+    if "stability" in args.parts:
+        stability(sets, args.reseeds or (10 if args.quick else 20))
+    print(f"\nend: {_load()}")
 
 
 if __name__ == "__main__":

@@ -166,3 +166,28 @@ def test_bad_input_is_one_clear_error(y, kwargs, expected):
     X = np.arange(len(y) * 2, dtype=float).reshape(len(y), 2)
     with pytest.raises(InputError, match=expected):
         compare(X, y, n_jobs=1, **kwargs)
+
+
+def test_fold_scores_are_pinned_across_the_speed_work(cancer):
+    """Per-fold scores recorded before the metrics moved to NumPy and the folds were reordered
+    (slowest family first): the same to rounding."""
+    import json
+    from pathlib import Path
+
+    pinned = json.loads((Path(__file__).parent / "data" / "fold_scores_bc_seed3.json").read_text())
+    X, y = cancer
+    board = compare(
+        X,
+        y,
+        models=list(pinned["folds"]),
+        cv=pinned["cv"],
+        repeats=pinned["repeats"],
+        random_state=pinned["random_state"],
+        n_jobs=2,
+    )
+    for name, folds in pinned["folds"].items():
+        for metric, expected in folds.items():
+            got = board[name].folds[metric]
+            assert np.allclose(
+                got, np.array(expected, dtype=float), rtol=0, atol=1e-12, equal_nan=True
+            )

@@ -1,5 +1,9 @@
+import warnings
+
 import numpy as np
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from sklearn.datasets import load_breast_cancer, load_wine
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
@@ -7,7 +11,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
-from notelab.classify.metrics import METRICS, ovr_macro_auc, predict_all, score_all
+from notelab.classify.metrics import METRICS, binary_auc, ovr_macro_auc, predict_all, score_all
 
 
 @pytest.fixture(scope="module")
@@ -74,3 +78,45 @@ def test_a_class_missing_from_the_training_fold_gets_a_zero_column():
     predicted = predict_all(model, X, np.array([0, 1, 2]))
     assert predicted["proba"].shape == (12, 3)
     assert np.all(predicted["proba"][:, 2] == 0)
+
+
+@st.composite
+def _labelled_scores(draw):
+    """True labels, predicted labels and per-class scores (ties likely) for 2 to 4 classes."""
+    k = draw(st.integers(2, 4))
+    n = draw(st.integers(k + 2, 40))
+    y = np.array(draw(st.lists(st.integers(0, k - 1), min_size=n, max_size=n)))
+    assume(len(np.unique(y)) >= 2)
+    labels = np.array(draw(st.lists(st.integers(0, k - 1), min_size=n, max_size=n)))
+    cells = st.integers(0, 5).map(lambda v: v / 5)  # coarse values: many ties
+    raw = np.array(draw(st.lists(cells, min_size=n * k, max_size=n * k))).reshape(n, k) + 0.01
+    return np.arange(k), y, labels, raw / raw.sum(axis=1, keepdims=True)
+
+
+@settings(max_examples=60, deadline=None)
+@given(_labelled_scores())
+def test_numpy_metrics_equal_sklearns(case):
+    """The NumPy metrics (the fast path of every fold) against scikit-learn's functions."""
+    from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score
+
+    classes, y, labels, proba = case
+    scores = score_all(y, {"labels": labels, "proba": proba, "ranking": proba}, classes, METRICS)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # classes absent from y or from the predictions
+        assert scores["accuracy"] == pytest.approx(accuracy_score(y, labels), abs=1e-12)
+        expected = balanced_accuracy_score(y, labels)
+        assert scores["balanced_accuracy"] == pytest.approx(expected, abs=1e-12)
+        f1 = f1_score(y, labels, average="macro", labels=classes, zero_division=0)
+        assert scores["f1_macro"] == pytest.approx(f1, abs=1e-12)
+        assert scores["log_loss"] == pytest.approx(log_loss(y, proba, labels=classes), abs=1e-12)
+    present = [c for c in classes if 0 < np.sum(y == c) < len(y)]
+    if len(classes) == 2:
+        auc = roc_auc_score(y == 1, proba[:, 1])
+    else:
+        auc = np.mean([roc_auc_score(y == c, proba[:, c]) for c in present])
+    assert scores["roc_auc"] == pytest.approx(auc, abs=1e-12)
+
+
+def test_auc_of_one_class_raises_like_sklearn():
+    with pytest.raises(ValueError, match="Only one class"):
+        binary_auc(np.array([True, True]), np.array([0.2, 0.4]))

@@ -8,6 +8,7 @@ tied with the winner.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -170,31 +171,22 @@ def compare(
 
     Parameters
     ----------
-    X : array-like or pandas.DataFrame
-        Features; text columns of a DataFrame must be named in ``categorical``.
-    y : array-like
-        Class labels.
+    X, y, categorical : array-like or DataFrame; array-like; list of str, optional
+        Features, class labels and the categorical columns of a DataFrame (its other text
+        columns must parse as numbers).
     models : str or list of str, optional
-        Keys of :data:`~notelab.classify.models.MODELS` (default: all).
-    cv : int
-        Folds (1: one stratified 80/20 holdout per repeat, LazyPredict's protocol).
-    repeats : int
-        Repeats of the k-fold with different shuffles.
-    metric : str
-        The metric that ranks models and decides ties.
-    metrics : str or list of str, optional
-        Metrics to compute (default: all of :data:`~notelab.classify.metrics.METRICS`).
-    categorical : list of str, optional
-        Categorical columns of a DataFrame.
-    n_jobs : int
-        Parallel jobs over models x folds (-1: every core).
-    random_state : int
-        Seed of the splits and the models.
-    scheduler : str or distributed.Client, optional
-        Run the folds on this Dask cluster through joblib's Dask backend (same scores).
-    train_scores : bool
-        Also score each fold's training rows (for the train-test gap).
-    progress : callable, optional
+        Keys of :data:`~notelab.classify.models.MODELS` (default: all but the pruned tree).
+    cv, repeats, random_state : int
+        Folds (1: one stratified 80/20 holdout, LazyPredict's protocol), repeats of the k-fold
+        with new shuffles, and the seed of the splits and the models.
+    metric, metrics : str; str or list of str, optional
+        The metric that ranks models and decides ties; the metrics computed (default: all of
+        :data:`~notelab.classify.metrics.METRICS`).
+    n_jobs, scheduler : int; str or distributed.Client, optional
+        Parallel jobs over models x folds (-1: every core); with ``scheduler`` the folds run
+        on that Dask cluster through joblib's Dask backend (same scores).
+    train_scores, progress : bool; callable, optional
+        Also score each fold's training rows (for the train-test gap); call
         ``progress(done, total)`` after each finished fold.
 
     Returns
@@ -209,23 +201,39 @@ def compare(
     >>> result.best, result.tied_with_best("tree")
     ('logistic', True)
     """
-    names = parse_models(models)
-    chosen = parse_metrics(metrics)
-    chosen = chosen if metric in chosen else (metric, *chosen)
-    _check_options(cv, repeats, metric)
+    names, chosen = parse_models(models), _checked(cv, repeats, metric, metrics)
     feats, target = features(X, categorical), np.asarray(y)
     classes = check_classes(target, cv)
     folds = splits(target, cv=cv, repeats=repeats, random_state=random_state)
-    tasks = [
-        FoldTask(name, i, train, test, chosen, random_state, train_scores)
+    tasks = _tasks(names, folds, chosen, random_state, train_scores)
+    run = functools.partial(run_folds, n_jobs=n_jobs, scheduler=scheduler, progress=progress)
+    results = run(feats, target, classes, tasks)
+    scores = [_collect(name, [r for r in results if r.model == name], chosen) for name in names]
+    return _leaderboard(scores, metric, chosen, cv, repeats, classes)
+
+
+def _tasks(
+    names: list[str],
+    folds: list[tuple[np.ndarray, np.ndarray]],
+    metrics: tuple[str, ...],
+    random_state: int,
+    train_scores: bool,
+) -> list[FoldTask]:
+    """One task per model and fold, model by model."""
+    return [
+        FoldTask(name, i, train, test, metrics, random_state, train_scores)
         for name in names
         for i, (train, test) in enumerate(folds)
     ]
-    results = run_folds(
-        feats, target, classes, tasks, n_jobs=n_jobs, scheduler=scheduler, progress=progress
-    )
-    scores = [_collect(name, [r for r in results if r.model == name], chosen) for name in names]
-    return _leaderboard(scores, metric, chosen, cv, repeats, classes)
+
+
+def _checked(
+    cv: int, repeats: int, metric: str, metrics: str | list[str] | None
+) -> tuple[str, ...]:
+    """The options checked; the metrics to compute (default all), the ranking one included."""
+    chosen = parse_metrics(metrics)
+    _check_options(cv, repeats, metric)
+    return chosen if metric in chosen else (metric, *chosen)
 
 
 def _check_options(cv: int, repeats: int, metric: str) -> None:

@@ -31,12 +31,17 @@ class ModelSpec:
         How categorical columns reach it.
     build : callable
         ``build(random_state, categorical_mask) -> estimator``.
+    cost : int
+        A rough rank of its fitting time (higher: slower). Folds are dispatched slowest
+        family first, so the last jobs to finish are short ones and no core sits idle at the
+        end waiting on one long fit.
     """
 
     label: str
     scale: bool
     encoding: str
     build: Callable[[int, list[bool]], Any]
+    cost: int = 1
 
 
 def _tree(seed: int, _: list[bool]) -> Any:
@@ -123,18 +128,18 @@ def _mlp(seed: int, _: list[bool]) -> Any:
 
 MODELS: dict[str, ModelSpec] = {
     "tree": ModelSpec("Decision tree", False, ORDINAL, _tree),
-    "pruned_tree": ModelSpec("Decision tree, pruned by CV", False, ORDINAL, _pruned_tree),
-    "forest": ModelSpec("Random forest", False, ORDINAL, _forest),
-    "extra_trees": ModelSpec("Extra trees", False, ORDINAL, _extra_trees),
-    "boosting": ModelSpec("Histogram gradient boosting", False, NATIVE, _boosting),
+    "pruned_tree": ModelSpec("Decision tree, pruned by CV", False, ORDINAL, _pruned_tree, 2),
+    "forest": ModelSpec("Random forest", False, ORDINAL, _forest, 3),
+    "extra_trees": ModelSpec("Extra trees", False, ORDINAL, _extra_trees, 2),
+    "boosting": ModelSpec("Histogram gradient boosting", False, NATIVE, _boosting, 3),
     "logistic": ModelSpec("Logistic regression", True, ONEHOT, _logistic),
     "knn": ModelSpec("k-nearest neighbours", True, ONEHOT, _knn),
-    "svm": ModelSpec("SVM (RBF kernel)", True, ONEHOT, _svm),
+    "svm": ModelSpec("SVM (RBF kernel)", True, ONEHOT, _svm, 2),
     "linear_svm": ModelSpec("SVM (linear)", True, ONEHOT, _linear_svm),
     "naive_bayes": ModelSpec("Gaussian naive Bayes", False, ONEHOT, _naive_bayes),
     "lda": ModelSpec("Linear discriminant analysis", False, ONEHOT, _lda),
     "qda": ModelSpec("Quadratic discriminant analysis", True, ONEHOT, _qda),
-    "mlp": ModelSpec("Small MLP (32 hidden units)", True, ONEHOT, _mlp),
+    "mlp": ModelSpec("Small MLP (32 hidden units)", True, ONEHOT, _mlp, 3),
 }
 
 
