@@ -2,7 +2,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
@@ -11,6 +11,7 @@ from notelab._util.estimate import Estimate
 samples = st.lists(st.floats(min_value=-1e6, max_value=1e6), min_size=2, max_size=30)
 
 
+@settings(deadline=None)
 @given(samples)
 def test_mean_interval_is_scipys_t_interval(values):
     est = Estimate.mean_interval(values)
@@ -32,6 +33,7 @@ def test_proportion_is_the_wilson_interval():
     assert (est.value, est.low, est.high) == pytest.approx((0.35, reference.low, reference.high))
 
 
+@settings(deadline=None)
 @given(samples, st.floats(-2e6, 0), st.floats(0, 2e6))
 def test_clipped_keeps_the_value_and_cuts_the_interval(values, low, high):
     est = Estimate.mean_interval(values)
@@ -46,3 +48,13 @@ def test_text_shows_the_interval_and_method():
     )
     assert Estimate.exact(3).text() == "3.00"
     assert math.isnan(Estimate.mean_interval([math.nan, 1.0]).value)
+
+
+@settings(deadline=None)
+@given(samples, st.floats(0.01, 1.0))
+def test_corrected_interval_is_classifys_nadeau_bengio_interval(values, ratio):
+    from notelab.classify.resampling import corrected_interval
+
+    est = Estimate.mean_interval(values, correction=ratio)
+    mean, low, high = corrected_interval(values, ratio=ratio)
+    assert (est.value, est.low, est.high) == pytest.approx((mean, low, high), rel=1e-9, abs=1e-6)
