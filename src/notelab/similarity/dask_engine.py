@@ -14,7 +14,9 @@ engine, because both run the same code on the same global document numbers.
 
 from __future__ import annotations
 
+import collections
 import hashlib
+import itertools
 import operator
 import os
 from collections.abc import Iterator, Sequence
@@ -34,6 +36,7 @@ from notelab.similarity.timing import PhaseTimer
 
 _MIN_PART_BYTES = 1 << 20
 _MAX_PART_BYTES = 1 << 25  # so the client never holds more than this much of the output
+_PARTS_PER_WORKER = 4  # partitions of unequal cost still even out over the workers
 
 
 def _plan(paths: Sequence[str | os.PathLike[str]], read: ReadOptions, parts: int) -> list:
@@ -293,7 +296,7 @@ def _dask_dedup(
     counts (bad lines, replaced bytes).
     """
     workers = max(1, len(client.scheduler_info().get("workers", {})))
-    plan = _plan(paths, read, 2 * workers)
+    plan = _plan(paths, read, _PARTS_PER_WORKER * workers)
     counts = client.gather(
         [client.map(_newlines, *zip(*part, strict=True), pure=False) for part in plan]
     )
@@ -333,13 +336,21 @@ def _partition_output(corpus: Corpus, kept_as: np.ndarray, base: int, kind: str,
 def _partition_lines(
     parts: _Partitions, result: DedupResult, kind: str, rep_ids: dict[int, str]
 ) -> Iterator[bytes]:
-    """The ``output`` (kept records) or ``duplicates`` lines, made on the workers one
-    partition at a time, in corpus order."""
+    """The ``output`` (kept records) or ``duplicates`` lines, made on the workers and
+    brought here one partition at a time, in corpus order; the workers make the next
+    partitions' lines (one per worker, and one more) while this one is written."""
     from dask import delayed
 
     ends = [*parts.bases[1:].tolist(), len(result.kept_as)]
-    for p, (base, end) in enumerate(zip(parts.bases.tolist(), ends, strict=True)):
-        piece = result.kept_as[base:end]
-        wanted = {k: v for k, v in rep_ids.items()} if kind == "duplicates" else {}
-        task = delayed(_partition_output)(parts.corpora[p], piece, base, kind, wanted)
-        yield from parts.client.compute(task, sync=True)
+    wanted = rep_ids if kind == "duplicates" else {}
+    tasks = (
+        delayed(_partition_output)(parts.corpora[p], result.kept_as[base:end], base, kind, wanted)
+        for p, (base, end) in enumerate(zip(parts.bases.tolist(), ends, strict=True))
+    )
+    ahead = len(parts.client.scheduler_info().get("workers", {})) + 1
+    pending = collections.deque(parts.client.compute(list(itertools.islice(tasks, ahead))))
+    while pending:
+        done = pending.popleft()
+        pending.extend(parts.client.compute(list(itertools.islice(tasks, 1))))
+        yield from done.result()
+        del done  # the worker may drop the partition's lines
