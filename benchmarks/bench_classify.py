@@ -120,6 +120,15 @@ def warm_up() -> float:
     return cold
 
 
+def _cpu() -> float:
+    """CPU seconds of this process and its worker processes (our joblib workers) so far."""
+    import psutil
+
+    me = psutil.Process()
+    times = [me.cpu_times()] + [c.cpu_times() for c in me.children(recursive=True)]
+    return sum(t.user + t.system for t in times)
+
+
 def _load() -> str:
     return "load " + " ".join(f"{v:.1f}" for v in os.getloadavg())
 
@@ -134,11 +143,13 @@ def _timed_rounds(X: np.ndarray, y: np.ndarray, rounds: int) -> tuple[Any, dict[
     first: dict[str, Any] = {}
 
     def measure(arm: str) -> float:
+        cpu = _cpu()
         if arm == ARMS[0]:
             result, seconds = lazy_fit(X, y, 0)
         else:
             result, seconds = ours_fit(X, y, 0, *((1, 1) if arm == ARMS[1] else (5, 2)))
         first.setdefault(arm, result)
+        first.setdefault(f"{arm} cpu", []).append(_cpu() - cpu)
         return seconds
 
     return interleave(ARMS, measure, rounds=rounds), first
@@ -158,6 +169,8 @@ def speed_and_auc(sets: dict[str, Any], rounds: int) -> None:
                 float(np.median(timing.ratios(ARMS[0], ARMS[1]))),
                 timing.median(ARMS[2]),
                 float(np.median(timing.ratios(ARMS[2], ARMS[0]))),
+                float(np.median(first[f"{ARMS[0]} cpu"])),
+                float(np.median(first[f"{ARMS[2]} cpu"])),
                 f"{before} -> {_load()}",
             ]
         )
@@ -174,11 +187,14 @@ def speed_and_auc(sets: dict[str, Any], rounds: int) -> None:
             "ours faster (x)",
             "ours 5x2 (s)",
             "5x2 / LazyPredict",
+            "LazyPredict CPU (s)",
+            "ours 5x2 CPU (s)",
             "1-min load before -> after",
         ],
         speed_rows,
     )
     print("goals: 'ours faster' >= 1.5; '5x2 / LazyPredict' < 3 (fitting 10x as many models)")
+    print("CPU: this process and its workers, user + system (threads that spin count too)")
     print_table(
         "ROC AUC on the same holdout: ours (one-vs-rest macro, probabilities or decision "
         "values) and LazyPredict's ('-': it reported none)",

@@ -338,10 +338,9 @@ def profile(
         Features (text columns named in ``categorical``) and class labels.
     models : str or list of str, optional
         Models to profile (default: all twelve families).
-    cv : int
-        Folds for every score.
-    max_rows : int or None
-        Profile a stratified sample of at most this many rows (None: all rows).
+    cv, max_rows : int; int or None
+        Folds for every score; profile a stratified sample of at most this many rows (None:
+        all rows).
     noise : sequence of int
         Numbers of irrelevant columns to add.
     n_jobs, random_state, scheduler
@@ -368,7 +367,13 @@ def profile(
         n_jobs=n_jobs,
         scheduler=scheduler,
     )
-    step = progress or (lambda part: None)
+    return _measure(setup, names, noise, progress or (lambda part: None))
+
+
+def _measure(
+    setup: Setup, names: list[str], noise: Sequence[int], step: Callable[[str], None]
+) -> Profile:
+    """Every part of a profile in turn, announcing each to ``step``."""
     step("overfitting")
     gap = overfitting(setup, names)
     step("depth")
