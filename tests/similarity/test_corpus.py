@@ -176,3 +176,49 @@ def test_text_round_trip(tmp_path_factory, lines, whole):
     (folder / "whole.txt").write_bytes(whole.encode())
     assert read_corpus([folder / "lines.txt"], ReadOptions(lines=True)).texts == lines
     assert read_corpus([folder / "whole.txt"]).texts == [whole]
+
+
+_LINE = st.one_of(
+    st.builds(
+        lambda i, t: json.dumps({"id": i, "text": t}),
+        st.one_of(st.integers(0, 5), st.sampled_from(["a", "b", "é"]), st.none()),
+        st.one_of(st.text(max_size=8), st.none(), st.integers(), st.floats(allow_nan=False)),
+    ),
+    st.sampled_from(["", "  ", "[1]", '"text"', "{bad", '{"text": "x"}', '{"id": 1}', "NaN"]),
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    lines=st.lists(_LINE, min_size=1, max_size=8),
+    id_field=st.sampled_from([None, "id"]),
+    skip_bad=st.booleans(),
+    policy=st.sampled_from(["error", "allow"]),
+)
+def test_all_at_once_reads_what_line_by_line_reads(
+    tmp_path_factory, lines, id_field, skip_bad, policy
+):
+    """The reader's fast path (every line at once) against the line-by-line reader."""
+    from pathlib import Path
+
+    from notelab.similarity.corpus import Corpus, _each_record, _split_lines
+
+    path = tmp_path_factory.mktemp("c") / "docs.jsonl"
+    data = ("\n".join(lines) + "\n").encode()
+    path.write_bytes(data)
+    options = ReadOptions(id_field=id_field, skip_bad=skip_bad, on_duplicate_id=policy)
+
+    def outcome(read):
+        try:
+            corpus = read()
+        except InputError as error:
+            return str(error)
+        keep = ("ids", "texts", "lines", "bad_lines", "replaced_bytes", "_first")
+        return [getattr(corpus, k) for k in keep] + [list(corpus._line_of)]
+
+    def each():
+        corpus = Corpus(files=[str(Path(path))])
+        _each_record(Path(path), _split_lines(data), corpus, options, 1)
+        return corpus
+
+    assert outcome(lambda: read_corpus([path], options)) == outcome(each)

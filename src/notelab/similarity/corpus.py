@@ -97,6 +97,31 @@ class Corpus:
         self.texts.append(text)
         self.lines.append(line)
 
+    def extend(
+        self, ids: list[str], texts: list[str], lines: list[bytes], numbers: range, policy: str
+    ) -> bool:
+        """Append documents read at lines ``numbers`` of the current file, as :meth:`add`
+        one by one would; False, appending nothing, if an id repeats and ``policy`` is
+        "error" (:meth:`add` then says where)."""
+        start = len(self.ids)
+        indices = range(start + len(ids) - 1, start - 1, -1)
+        first = dict(zip(reversed(ids), indices, strict=True))  # the first index of each id
+        if policy == "error" and (
+            len(first) < len(ids) or not self._first.keys().isdisjoint(first)
+        ):
+            return False
+        if self._first.keys().isdisjoint(first):
+            self._first.update(first)
+        else:
+            for doc_id, index in first.items():
+                self._first.setdefault(doc_id, index)
+        self._file_of.extend(array("q", [len(self.files) - 1]) * len(ids))
+        self._line_of.extend(array("q", numbers))
+        self.ids.extend(ids)
+        self.texts.extend(texts)
+        self.lines.extend(lines)
+        return True
+
     def place(self, index: int) -> str:
         """Where document ``index`` was read: ``file:line`` (or the file for whole files)."""
         name, line = self.files[self._file_of[index]], self._line_of[index]
@@ -219,7 +244,43 @@ def _fast_parse(line: bytes) -> tuple[Any, int]:
 def _jsonl_records(
     path: Path, data: bytes, corpus: Corpus, options: ReadOptions, first: int = 1
 ) -> None:
-    for number, line in enumerate(_split_lines(data), start=first):
+    """The records of JSONL ``data``: all at once when every line is a plain JSON object
+    with the fields asked for, else line by line (blank lines, bad bytes, bad lines)."""
+    lines = _split_lines(data)
+    if not _all_at_once(path, lines, corpus, options, first):
+        _each_record(path, lines, corpus, options, first)
+
+
+def _all_at_once(
+    path: Path, lines: list[bytes], corpus: Corpus, options: ReadOptions, first: int
+) -> bool:
+    """Read ``lines`` with no Python loop per line, if none needs the line-by-line reader
+    (what it would do is the same: ids, texts, bytes, numbers); False, reading nothing, if
+    one does."""
+    if _orjson is None:  # pragma: no cover - orjson is a dependency
+        return False
+    try:
+        records = list(map(_orjson.loads, lines))
+        texts = [r[options.text_field] for r in records]
+        raw_ids = [r[options.id_field] for r in records] if options.id_field else None
+    except (_orjson.JSONDecodeError, KeyError, TypeError, IndexError):
+        return False
+    if not all(type(r) is dict for r in records):
+        return False
+    if not all(type(t) is str for t in texts):
+        texts = ["" if t is None else str(t) for t in texts]
+    numbers = range(first, first + len(lines))
+    if raw_ids is None:
+        ids = [f"{path}:{n}" for n in numbers]
+    else:
+        ids = [i if type(i) is str else str(i) for i in raw_ids]
+    return corpus.extend(ids, texts, lines, numbers, options.on_duplicate_id)
+
+
+def _each_record(
+    path: Path, lines: list[bytes], corpus: Corpus, options: ReadOptions, first: int
+) -> None:
+    for number, line in enumerate(lines, start=first):
         if not line or line.isspace():
             continue
         where = f"{path}:{number}"
