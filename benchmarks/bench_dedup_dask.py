@@ -5,7 +5,11 @@ the client's peak memory at 1x and 4x the corpus, the bytes the band-key shuffle
 scale-out projection from the measured phases (which ones divide by the workers, which stay).
 
 Run: .venv/bin/python -m benchmarks.bench_dedup_dask [--workers 1 2 4] [--big-copies 4]
-The machine's load is printed: on a busy machine the times are slower and noisier.
+    [--rounds 3]
+Both engines start warm (kernels loaded in the process or on every worker), as a process or
+cluster that keeps running; rounds are interleaved and each engine's median run is shown.
+The machine's load is printed: on a busy machine the wall times are slower and noisier, so
+the CPU seconds of all processes (client, scheduler, workers) are shown as well.
 """
 
 from __future__ import annotations
@@ -34,6 +38,12 @@ def _warm() -> None:
         kernels(family, COMPILED_FROM)
 
 
+def _cpu() -> float:
+    """This process's CPU seconds so far (user + system)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _child(workers: int, source: str) -> None:
     """One run in this process (the client); prints the report and the client's peak RSS.
     Both engines start warm (kernels loaded here, or on every worker): the throughput of
@@ -45,7 +55,9 @@ def _child(workers: int, source: str) -> None:
     outputs = DedupOutputs(output=Path(source).with_suffix(".kept.jsonl"))
     if workers == 0:
         _warm()
+        start = _cpu()
         report = dedup_files([source], outputs=outputs)
+        cpu = _cpu() - start
     else:
         with (
             LocalCluster(
@@ -58,8 +70,12 @@ def _child(workers: int, source: str) -> None:
             Client(cluster) as client,
         ):
             client.run(_warm)
+            before, start = client.run(_cpu), _cpu()
             report = dedup_files([source], outputs=outputs, client=client)
+            after = client.run(_cpu)
+            cpu = _cpu() - start + sum(after[w] - before[w] for w in before)
     stats = report.as_dict()
+    stats["cpu_seconds"] = cpu  # the client's (and scheduler's) and every worker's
     stats["client_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(stats))
 
@@ -68,6 +84,11 @@ def _run(workers: int, source: Path) -> dict:
     command = [sys.executable, "-m", "benchmarks.bench_dedup_dask", "--child", str(workers)]
     done = subprocess.run([*command, str(source)], capture_output=True, text=True, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _median_run(runs: list[dict]) -> dict:
+    """The run of median total time."""
+    return sorted(runs, key=lambda r: r["seconds"]["total"])[len(runs) // 2]
 
 
 def _projection(runs: dict[int, dict]) -> list[list]:
@@ -88,6 +109,7 @@ def main() -> None:
     parser.add_argument("--child", nargs=2)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--big-copies", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     if args.child:
         _child(int(args.child[0]), args.child[1])
@@ -97,7 +119,11 @@ def main() -> None:
         source, big = Path(tmp) / "speed.jsonl", Path(tmp) / "big.jsonl"
         documents, size = stdlib_jsonl(source)
         _run(0, source)  # kernels compiled or loaded, file cache warm
-        runs = {w: _run(w, source) for w in [0, *args.workers]}
+        rounds: dict[int, list[dict]] = {w: [] for w in [0, *args.workers]}
+        for _ in range(args.rounds):  # interleaved: load changes hit every engine alike
+            for w in rounds:
+                rounds[w].append(_run(w, source))
+        runs = {w: _median_run(r) for w, r in rounds.items()}
         stdlib_jsonl(big, args.big_copies)
         big_runs = {w: _run(w, big) for w in (0, 2)}
     _report(runs, big_runs, documents, size, load, args.big_copies)
@@ -112,11 +138,21 @@ def _report(runs, big_runs, documents, size, load, copies) -> None:
         rows.append(
             ["local" if w == 0 else w]
             + [r["seconds"].get(p, 0.0) for p in (*PHASES, "total")]
-            + [rate, rate / local_rate, r["client_rss_mib"]]
+            + [rate, rate / local_rate, r["cpu_seconds"], runs[0]["cpu_seconds"] / r["cpu_seconds"]]
+            + [r["client_rss_mib"]]
         )
     print_table(
         f"{documents:,} documents, {size / 1e6:.0f} MB; load average {load:.1f} on {cores} cores",
-        ["workers", *PHASES, "total s", "docs/s per core", "vs local per core", "client MiB"],
+        [
+            "workers",
+            *PHASES,
+            "total s",
+            "docs/s per core",
+            "vs local per core",
+            "CPU s (all processes)",
+            "local CPU / this CPU",
+            "client MiB",
+        ],
         rows,
     )
     r = runs[max(runs)]
