@@ -18,6 +18,8 @@ CONFIGS = [
     ModelConfig(vocabulary=14, hidden_size=16, embedding_dim=8, attention=True, num_layers=2),
     ModelConfig(kind="lm", vocabulary=14, hidden_size=16, embedding_dim=8),
     ModelConfig(kind="lm", vocabulary=14, hidden_size=16, embedding_dim=8, num_layers=2),
+    # above WHOLE_SEQUENCE_MAX_HIDDEN: one call is nn.GRU on the packed sequence
+    ModelConfig(vocabulary=14, hidden_size=72, embedding_dim=8, attention=True),
 ]
 
 
@@ -36,7 +38,7 @@ def _ragged_batch():
 
 
 @pytest.mark.parametrize(
-    "config", CONFIGS, ids=lambda c: f"{c.kind}-a{c.attention}-l{c.num_layers}"
+    "config", CONFIGS, ids=lambda c: f"{c.kind}-a{c.attention}-l{c.num_layers}-h{c.hidden_size}"
 )
 def test_one_call_and_stepped_give_the_same_loss_and_gradients(config):
     model, batch = seeded_model(config, 0), _ragged_batch()

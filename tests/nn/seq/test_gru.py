@@ -72,3 +72,22 @@ def test_state_dict_keeps_nn_gru_names(kind):
     names = {n for n in model.state_dict() if ".weight_" in n or ".bias_" in n}
     assert "gru.weight_ih_l0" in names and "gru.bias_hh_l0" in names
     assert all(isinstance(m, nn.GRU) for n, m in model.named_children() if n in ("gru", "encoder"))
+
+
+@pytest.mark.parametrize(("hidden", "whole_sequence"), [(64, True), (65, False)])
+def test_one_call_uses_the_whole_sequence_gru_up_to_its_hidden_size(hidden, whole_sequence):
+    from notelab.nn.seq import collate, sequence_loss, teacher_forced
+    from notelab.nn.seq.models import WHOLE_SEQUENCE_MAX_HIDDEN
+
+    assert WHOLE_SEQUENCE_MAX_HIDDEN == 64
+    model = seeded_model(ModelConfig(kind="lm", vocabulary=9, hidden_size=hidden), 0)
+    batch = collate([([5, 6, 3], [7, 8]), ([5, 3], [6])])
+    loss = sequence_loss(teacher_forced(model, batch).logits, batch)
+    nodes, stack = set(), [loss.grad_fn]
+    while stack:
+        node = stack.pop()
+        if node is not None and node not in nodes:
+            nodes.add(node)
+            stack.extend(n for n, _ in node.next_functions)
+    names = {type(n).__name__ for n in nodes}
+    assert ("_GRULayerBackward" in names) == whole_sequence

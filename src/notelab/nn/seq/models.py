@@ -4,9 +4,10 @@ Both expose the same decoder interface, used by training and generation alike:
 
 - ``begin(batch)`` reads the source and returns the decoder's :class:`DecoderState`;
 - ``logits_all(inputs, lengths, state)`` runs the decoder over whole input sequences in one
-  call: the path when every input is the truth. On the CPU that is
-  :func:`~notelab.nn.seq.gru.gru_sequence` (a whole-sequence GRU with a hand-written
-  backward), on CUDA ``nn.GRU`` (cuDNN) over the packed sequence;
+  call: the path when every input is the truth. On the CPU with hidden size up to
+  ``WHOLE_SEQUENCE_MAX_HIDDEN`` that is :func:`~notelab.nn.seq.gru.gru_sequence` (a
+  whole-sequence GRU with a hand-written backward), otherwise ``nn.GRU`` (cuDNN on CUDA) over
+  the packed sequence;
 - ``logits_step(tokens, state)`` runs one step for the whole batch: the path when the model's
   own outputs are fed back. It uses the same ``nn.GRU`` weights and ``torch.gru_cell``, the
   cell ``gru_sequence`` steps with, so both paths compute the same function.
@@ -71,12 +72,22 @@ class ModelConfig:
         return asdict(self)
 
 
+# On the CPU, the hand-written whole-sequence GRU (notelab.nn.seq.gru) up to this hidden size,
+# nn.GRU on the packed sequence above it. Measured with benchmarks/bench_seq.py (one thread,
+# interleaved, one-call training tokens/s, gru_sequence / nn.GRU): 1.27x at hidden 48 (finding
+# 5's size), 0.98-1.09x at 64 (the CLI's), 0.82-0.96x at 128: with small matrices the per-step
+# autograd nodes of nn.GRU's backward dominate and gru_sequence removes them; with larger
+# ones the matmuls dominate, and gru_sequence's gate recomputation and steps over padding cost
+# more than it saves.
+WHOLE_SEQUENCE_MAX_HIDDEN = 64
+
+
 def _run_packed(
     gru: nn.GRU, embedded: torch.Tensor, lengths: torch.Tensor, hidden: torch.Tensor | None = None
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    if not embedded.is_cuda:  # the CPU nn.GRU's backward is slow (see notelab.nn.seq.gru)
+    if not embedded.is_cuda and gru.hidden_size <= WHOLE_SEQUENCE_MAX_HIDDEN:
         return gru_sequence(gru, embedded, lengths, hidden)
-    # cuDNN's GRU over the packed sequence
+    # cuDNN's GRU, or on the CPU nn.GRU, over the packed sequence
     packed = pack_padded_sequence(embedded, lengths.cpu(), batch_first=True, enforce_sorted=False)
     output, last = gru(packed, hidden)
     padded, _ = pad_packed_sequence(output, batch_first=True, total_length=embedded.shape[1])
