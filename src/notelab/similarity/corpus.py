@@ -102,7 +102,16 @@ class Corpus:
     ) -> bool:
         """Append documents read at lines ``numbers`` of the current file, as :meth:`add`
         one by one would; False, appending nothing, if an id repeats and ``policy`` is
-        "error" (:meth:`add` then says where)."""
+        "error" (:meth:`add` then says where).
+
+        Examples
+        --------
+        >>> corpus = Corpus(files=["a.jsonl"])
+        >>> corpus.extend(["x", "y"], ["one", "two"], [b"{}", b"{}"], range(1, 3), "error")
+        True
+        >>> corpus.extend(["x"], ["again"], [b"{}"], range(3, 4), "error"), corpus.place(1)
+        (False, 'a.jsonl:2')
+        """
         start = len(self.ids)
         indices = range(start + len(ids) - 1, start - 1, -1)
         first = dict(zip(reversed(ids), indices, strict=True))  # the first index of each id
