@@ -8,9 +8,10 @@ interval. In each round each implementation runs twice and the second run is tim
 first after another implementation pays for the pages that one's temporaries handed back to
 the system (glibc trims its heap), which is a cost of the neighbour, not of the layer.
 
-Times are this process's CPU time by default (``--clock wall`` for elapsed time; on a GPU
-always elapsed, synchronised): on a shared machine CPU time leaves out the time spent waiting
-for a core. With several threads it is the work summed over them, not the latency.
+With one thread, times are this process's CPU time by default: on a shared machine it leaves
+out the time spent waiting for a core. With several threads (where OpenMP's spinning workers
+would count as CPU time) and on a GPU (synchronised) they are elapsed time; ``--clock`` chooses.
+The load average is printed in the title: elapsed times are only meaningful when it is low.
 
 Run: .venv/bin/python -m benchmarks.bench_norm [--rounds 30] [--threads N] [--device cpu|cuda]
      [--clock cpu|wall]
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import time
 from collections.abc import Callable
 from typing import Any
@@ -60,6 +62,8 @@ class Autograd(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         n, c = x.shape[0], self.channels
+        dims: tuple[int, ...]
+        affine: tuple[int, ...]
         if self.kind == "batch":
             view, dims, affine = x.reshape(n, c, -1), (0, 2), (1, c, 1)
         elif self.kind == "group":
@@ -157,11 +161,14 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
     parser.add_argument("--device", default=bench_device(), help="cpu or cuda")
-    parser.add_argument("--clock", choices=["cpu", "wall"], default="cpu")
+    parser.add_argument(
+        "--clock", choices=["cpu", "wall"], help="default: cpu with one thread, else wall"
+    )
     args = parser.parse_args()
     if args.device.startswith("cuda") and not torch.cuda.is_available():
         parser.error(f"--device {args.device}: no CUDA device here (torch {torch.__version__})")
     torch.set_num_threads(args.threads)
+    args.clock = args.clock or ("cpu" if args.threads == 1 and args.device == "cpu" else "wall")
     rows = [
         rows_for(shape, kind, measure(kind, shape, args.rounds, args.device, args.clock))
         for shape in SHAPES
@@ -170,6 +177,7 @@ def main() -> None:
     clock = "wall" if args.device != "cpu" else args.clock
     print_table(
         f"Forward + backward, float32, {args.device}, {args.threads} thread(s), {clock} time, "
+        f"load {os.getloadavg()[0]:.1f}, "
         f"median of {args.rounds} interleaved rounds (ms; notelab's 95% interval)",
         COLUMNS,
         rows,

@@ -122,11 +122,11 @@ def _batch_spec(
 ) -> tuple[Spec, torch.Tensor | None, float]:
     """The :class:`Spec` of batch norm on ``input`` (``(M, C, L)``, or ``(M, C)`` when ``L`` is
     1), the mask viewed to match, and the values per channel."""
-    view, flat_mask, count = _batch_view(input, mask, channels_last, training)
-    if view[2] == 1:  # (M, C): one axis fewer to carry
-        view, flat_mask = view[:2], None if flat_mask is None else flat_mask.view(view[0], 1)
-    affine = (1, view[1], 1)[: len(view)]
-    return Spec(view, (0, 2)[: len(view) - 1], affine, eps, True, training), flat_mask, count
+    (m, c, positions), flat_mask, count = _batch_view(input, mask, channels_last, training)
+    if positions == 1:  # (M, C): one axis fewer to carry
+        flat_mask = None if flat_mask is None else flat_mask.view(m, 1)
+        return Spec((m, c), (0,), (1, c), eps, True, training), flat_mask, count
+    return Spec((m, c, positions), (0, 2), (1, c, 1), eps, True, training), flat_mask, count
 
 
 def layer_norm(
