@@ -86,3 +86,19 @@ def test_transitive_clusters_keep_one():
     result = Deduplicator(threshold=0.6, ngram=2).run(texts)
     assert result.kept.tolist() == [0, 3]
     assert np.all(result.kept_as[:3] == 0)
+
+
+@given(
+    edges=st.lists(st.tuples(st.integers(0, 19), st.integers(0, 19)), max_size=30),
+    shuffle=st.permutations(list(range(20))),
+)
+def test_first_rule_keeps_each_groups_smallest_member(edges, shuffle):
+    """Components' labels (the quick path) and any other labels (the general one) alike."""
+    from notelab.similarity import components, representatives
+
+    labels = components(20, np.array(edges, np.int64).reshape(-1, 2))
+    relabelled = np.array(shuffle)[labels]  # same groups, labels no longer their smallest
+    for given_labels in (labels, relabelled):
+        kept = representatives(given_labels, np.ones(20, np.int64), "first")
+        expected = [min(np.flatnonzero(given_labels == g)) for g in given_labels]
+        assert kept.tolist() == expected

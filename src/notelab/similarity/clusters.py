@@ -42,6 +42,8 @@ def representatives(labels: np.ndarray, lengths: np.ndarray, keep: str = "first"
         raise InputError(f"keep from {', '.join(KEEP_RULES)}", repr(keep))
     n = len(labels)
     index = np.arange(n)
+    if keep == "first" and np.all(labels <= index) and np.all(labels[labels] == labels):
+        return labels.copy()  # each label is its group's smallest member: the one kept
     score = -lengths.astype(np.int64) if keep == "longest" else np.zeros(n, np.int64)
     order = np.lexsort((index, score, labels))  # by label, then score, then index
     first_of_label = np.ones(n, bool)

@@ -104,7 +104,8 @@ def _outcome(
     stats.empty = int((~nonempty).sum())
     stats.candidate_pairs, stats.similar_pairs = len(candidates), len(pairs)
     stats.removed = len(result.removed)
-    stats.clusters = len(np.unique(labels[nonempty])) if len(labels) else 0
+    roots = labels == np.arange(len(labels))  # a component's label is its smallest member
+    stats.clusters = int(np.count_nonzero(roots & nonempty))
     return result
 
 
