@@ -6,8 +6,9 @@ scale-out projection from the measured phases (which ones divide by the workers,
 
 Run: .venv/bin/python -m benchmarks.bench_dedup_dask [--workers 1 2 4] [--big-copies 4]
     [--rounds 3]
-Both engines start warm (kernels loaded in the process or on every worker), as a process or
-cluster that keeps running; rounds are interleaved and each engine's median run is shown.
+Both engines start warm (kernels loaded in the process or on every worker, and one run on
+2,000 documents), as a process or cluster that keeps running, and Dask's worker profiler is
+off (``PROFILE``); rounds are interleaved and each engine's median run is shown.
 The machine's load is printed: on a busy machine the wall times are slower and noisier, so
 the CPU seconds of all processes (client, scheduler, workers) are shown as well.
 """
@@ -26,6 +27,7 @@ from pathlib import Path
 from benchmarks._corpus import stdlib_jsonl
 from benchmarks._timing import print_table
 
+PROFILE = False  # Dask's statistical profiler samples every 10 ms: about 0.2 CPU-s a run
 PARALLEL = ("read", "shingles", "signatures", "verify")  # tasks on every worker
 PHASES = ("read", "shingles", "signatures", "candidates", "verify", "clusters", "write")
 
@@ -38,6 +40,16 @@ def _warm() -> None:
         kernels(family, COMPILED_FROM)
 
 
+def _warm_run(source: str, client) -> None:
+    """One run on the first 2,000 lines: every code path loaded and run once."""
+    from notelab.similarity import dedup_files
+
+    small = Path(source).with_suffix(".warm.jsonl")
+    with open(source, "rb") as handle:
+        small.write_bytes(b"".join(line for _, line in zip(range(2000), handle, strict=False)))
+    dedup_files([small], client=client)
+
+
 def _cpu() -> float:
     """This process's CPU seconds so far (user + system)."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -48,13 +60,17 @@ def _child(workers: int, source: str) -> None:
     """One run in this process (the client); prints the report and the client's peak RSS.
     Both engines start warm (kernels loaded here, or on every worker): the throughput of
     a process or cluster that keeps running, not its start-up."""
+    import dask
     from distributed import Client, LocalCluster
+
+    dask.config.set({"distributed.worker.profile.enabled": PROFILE})
 
     from notelab.similarity import DedupOutputs, dedup_files
 
     outputs = DedupOutputs(output=Path(source).with_suffix(".kept.jsonl"))
     if workers == 0:
         _warm()
+        _warm_run(source, None)
         start = _cpu()
         report = dedup_files([source], outputs=outputs)
         cpu = _cpu() - start
@@ -70,6 +86,7 @@ def _child(workers: int, source: str) -> None:
             Client(cluster) as client,
         ):
             client.run(_warm)
+            _warm_run(source, client)
             before, start = client.run(_cpu), _cpu()
             report = dedup_files([source], outputs=outputs, client=client)
             after = client.run(_cpu)
