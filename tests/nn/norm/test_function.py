@@ -5,7 +5,16 @@ layer for checked against torch on an equivalent input."""
 import pytest
 import torch
 
-from notelab.nn.norm import BatchNorm, GroupNorm, batch_norm, group_norm, layer_norm, rms_norm
+from notelab.nn.norm import (
+    BatchNorm,
+    GroupNorm,
+    LayerNorm,
+    RMSNorm,
+    batch_norm,
+    group_norm,
+    layer_norm,
+    rms_norm,
+)
 from notelab.nn.norm._function import Normalize, Spec
 from tests.nn.norm.conftest import close
 
@@ -126,3 +135,40 @@ def test_eps_guards_a_constant_feature():
 def test_bad_shapes_raise(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def noise(*shape):
+    return torch.randn(*shape, generator=torch.Generator().manual_seed(3), dtype=F64)
+
+
+@pytest.mark.parametrize(
+    ("ours", "theirs", "x"),
+    [
+        (LayerNorm(8), torch.nn.LayerNorm(8), noise(8, 5).T),
+        (LayerNorm((4, 8)), torch.nn.LayerNorm((4, 8)), noise(3, 8, 4).mT),
+        (
+            BatchNorm(4),
+            torch.nn.BatchNorm2d(4),
+            noise(3, 4, 5, 6).to(memory_format=torch.channels_last),
+        ),
+        (
+            GroupNorm(2, 4),
+            torch.nn.GroupNorm(2, 4),
+            noise(3, 4, 5, 6).to(memory_format=torch.channels_last),
+        ),
+        (RMSNorm(8), torch.nn.RMSNorm(8), noise(8, 5).T),
+    ],
+    ids=["layer-transposed", "layer-2d-transposed", "batch-channels-last", "group", "rms"],
+)
+def test_strided_inputs_and_an_expanded_upstream_gradient(ours, theirs, x):
+    """Inputs that are not contiguous, and the expanded gradient ``y.sum()`` sends back."""
+    ours, theirs = ours.double(), theirs.double()
+    ours.load_state_dict(theirs.state_dict())
+    results = []
+    for layer in (ours, theirs):
+        xi = x.clone().requires_grad_(True)
+        y = layer(xi)
+        (y * torch.arange(y.shape[-1], dtype=F64)).sum().backward()
+        results.append([y.detach(), xi.grad] + [p.grad for p in layer.parameters()])
+    for a, b in zip(*results, strict=True):
+        close(a, b)
