@@ -103,14 +103,26 @@ def _ones(n: int, dtype: torch.dtype, device: torch.device) -> torch.Tensor:
     return torch.ones(1, n, dtype=dtype, device=device)
 
 
+def _by_product(t: torch.Tensor, dims: Dims | list[int]) -> bool:
+    """A large contiguous ``t`` summed over its first axis alone."""
+    return (
+        t.numel() >= 1 << 15 and [d for d in dims if t.shape[d] != 1] == [0] and t.is_contiguous()
+    )
+
+
 def _sum(t: torch.Tensor, dims: Dims | list[int]) -> torch.Tensor:
     """``t.sum(dims, keepdim=True)``; over the first axis alone as a matrix product with ones,
     twice as fast on the CPU (the columns of a row-major matrix)."""
-    if t.numel() >= 1 << 15 and [d for d in dims if t.shape[d] != 1] == [0] and t.is_contiguous():
+    if _by_product(t, dims):
         keep = [1 if d in dims else n for d, n in enumerate(t.shape)]
         ones = _ones(t.shape[0], t.dtype, t.device)
         return _as(ones @ _as(t, (t.shape[0], t.numel() // t.shape[0])), keep)
     return t.sum(dims, keepdim=True)
+
+
+def _mean(t: torch.Tensor, dims: Dims, n: int) -> torch.Tensor:
+    """``t.mean(dims, keepdim=True)``, through :func:`_sum` where that is a matrix product."""
+    return _sum(t, dims).div_(n) if _by_product(t, dims) else t.mean(dims, keepdim=True)
 
 
 def moments(
@@ -133,7 +145,7 @@ def moments(
     if mask is not None:
         return _masked_moments(x, dims, mask, center, scratch)
     plan = plan or _layout(x, dims)
-    mean = _sum(x, dims).div_(plan.n) if center else None
+    mean = _mean(x, dims, plan.n) if center else None
     c = torch.sub(x, mean, out=scratch) if mean is not None else x
     if plan.run:
         squares = torch.linalg.vector_norm(c, dim=plan.run, keepdim=True).square_()
