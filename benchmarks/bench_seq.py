@@ -16,6 +16,8 @@ tokens), ``large`` a bigger model on longer sequences (hidden 128, batch 64, 10-
 Rounds are interleaved (A B C D A B C D ...); each figure is the median over rounds with its
 95% interval, and the ratios are paired per round. Goal: one call >= 3x stepped on the CPU.
 Run: .venv/bin/python -m benchmarks.bench_seq [--rounds 5] [--size all] [--clock cpu] [--threads 1]
+``--whole-sequence-max-hidden 0`` measures the one-call path on ``nn.GRU`` (the code before the
+hand-written GRU), ``1000`` on the hand-written GRU at every size.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from notelab.nn.seq import (
     Vocabulary,
     collate,
     encode_pairs,
+    models,
     seeded_model,
     sequence_loss,
     stepped,
@@ -188,7 +191,15 @@ def main() -> None:
         help="cpu: process time (all threads), for a machine busy with other work",
     )
     parser.add_argument("--threads", type=int, help="torch threads (default: 1 with --clock cpu)")
+    parser.add_argument(
+        "--whole-sequence-max-hidden",
+        type=int,
+        help="the largest hidden size whose one call uses notelab.nn.seq.gru_sequence rather "
+        "than nn.GRU on the packed sequence (default: the library's; 0: always nn.GRU)",
+    )
     args = parser.parse_args()
+    if args.whole_sequence_max_hidden is not None:
+        models.WHOLE_SEQUENCE_MAX_HIDDEN = args.whole_sequence_max_hidden
     global clock
     clock = CLOCK[args.clock]
     threads = args.threads or (1 if args.clock == "cpu" else None)
@@ -197,7 +208,8 @@ def main() -> None:
     device = torch.device(bench_device())
     print(
         f"torch {torch.__version__} on {device}, {torch.get_num_threads()} threads, "
-        f"{args.clock} clock"
+        f"{args.clock} clock; one call on gru_sequence up to hidden "
+        f"{models.WHOLE_SEQUENCE_MAX_HIDDEN}"
     )
     for name, size in SIZES.items():
         print(
