@@ -19,7 +19,7 @@ CONFIGS = [
     ModelConfig(kind="lm", vocabulary=14, hidden_size=16, embedding_dim=8),
     ModelConfig(kind="lm", vocabulary=14, hidden_size=16, embedding_dim=8, num_layers=2),
     # above WHOLE_SEQUENCE_MAX_HIDDEN: one call is nn.GRU on the packed sequence
-    ModelConfig(vocabulary=14, hidden_size=72, embedding_dim=8, attention=True),
+    ModelConfig(vocabulary=14, hidden_size=56, embedding_dim=8, attention=True),
 ]
 
 

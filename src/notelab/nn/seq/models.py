@@ -74,12 +74,13 @@ class ModelConfig:
 
 # On the CPU, the hand-written whole-sequence GRU (notelab.nn.seq.gru) up to this hidden size,
 # nn.GRU on the packed sequence above it. Measured with benchmarks/bench_seq.py (one thread,
-# interleaved, one-call training tokens/s, gru_sequence / nn.GRU): 1.27x at hidden 48 (finding
-# 5's size), 0.98-1.09x at 64 (the CLI's), 0.82-0.96x at 128: with small matrices the per-step
-# autograd nodes of nn.GRU's backward dominate and gru_sequence removes them; with larger
-# ones the matmuls dominate, and gru_sequence's gate recomputation and steps over padding cost
-# more than it saves.
-WHOLE_SEQUENCE_MAX_HIDDEN = 64
+# interleaved rounds, training tokens/s, gru_sequence / nn.GRU): at hidden 48 (finding 5's
+# size) one call 1.27x and stepped 1.08x (its source pass runs in one call too); at 64 (the
+# CLI's) one call 0.98-1.09x but stepped 0.93-0.98x; at 128 one call 0.82-0.96x. With small
+# matrices the per-step autograd nodes of nn.GRU's backward dominate and gru_sequence removes
+# them; with larger ones the matmuls dominate, and gru_sequence's gate recomputation and steps
+# over padding cost more than it saves.
+WHOLE_SEQUENCE_MAX_HIDDEN = 48
 
 
 def _run_packed(
