@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
 import warnings
 from collections import Counter
@@ -175,6 +176,7 @@ def speed_and_auc(sets: dict[str, Any], rounds: int) -> None:
             ]
         )
         auc_rows += _auc_rows(name, first[ARMS[1]], first[ARMS[0]])
+        print(f"{name}: {speed_rows[-1][2:-1]}", file=sys.stderr, flush=True)
     print_table(
         f"Wall seconds, median of {rounds} interleaved round(s): one 80/20 holdout "
         "(LazyPredict's protocol) and our 5-fold x 2 repeats; ratios are medians of per-round "
@@ -222,6 +224,7 @@ def stability(sets: dict[str, Any], runs: int) -> None:
     for name, (X, y) in sets.items():
         before, start = _load(), time.perf_counter()
         boards = [ours_fit(X, y, seed, 5, 2)[0] for seed in range(runs)]
+        print(f"{name}: our winners {[b.best for b in boards]}", file=sys.stderr, flush=True)
         ours = Counter(b.best for b in boards)
         modal = ours.most_common(1)[0][0]
         kept = sum(bool(b.tied_with_best(modal)) for b in boards)
