@@ -96,6 +96,11 @@ def shingle_sets(data, offsets, ngram, word_mode, is_word, is_space, scratch, sp
     return (np.concatenate(sets) if sets else np.empty(0, np.uint64)), out_offsets
 
 
+def threads() -> int:
+    """The threads these kernels run on: one."""
+    return 1
+
+
 def minhash_signatures(values, offsets, a, b):
     """Top 32 bits of the minimum over each document's shingles x of a[j]*x + b[j]."""
     out = np.empty((len(offsets) - 1, len(a)), np.uint32)

@@ -17,6 +17,11 @@ from notelab.similarity._hashing import FNV_OFFSET, FNV_PRIME, GOLDEN
 from notelab.similarity._jit_hashing import combine, mix
 
 
+def threads() -> int:
+    """The threads the kernels run on."""
+    return nb.get_num_threads()
+
+
 @nb.njit(inline="always")
 def _code_point(data, i):  # pragma: no cover - compiled
     """The code point starting at byte ``i`` of valid UTF-8 (ASCII lower-cased), and its
