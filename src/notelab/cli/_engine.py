@@ -52,7 +52,11 @@ def dask_client(workers: int | None, scheduler: str | None) -> Iterator[Any]:
         with client:
             yield client
         return
+    import dask
+
+    # the workers' statistical profiler feeds the dashboard, which is off here: it only costs CPU
     with (
+        dask.config.set({"distributed.worker.profile.enabled": False}),
         LocalCluster(
             n_workers=workers or 2,
             threads_per_worker=1,
