@@ -202,3 +202,16 @@ class Estimate:
     def as_dict(self) -> dict[str, Any]:
         """Plain values for ``results.json``."""
         return asdict(self)
+
+
+def error_bars(estimates: Sequence[Estimate]) -> tuple[list[float], list[list[float]]]:
+    """Values and their (below, above) distances to the interval ends, as ``errorbar`` takes them.
+
+    Examples
+    --------
+    >>> error_bars([Estimate(1.0, 0.5, 2.0, 3), Estimate.exact(4.0)])
+    ([1.0, 4.0], [[0.5, 0.0], [1.0, 0.0]])
+    """
+    values = [e.value for e in estimates]
+    below = [e.value - e.low for e in estimates]
+    return values, [below, [e.high - e.value for e in estimates]]

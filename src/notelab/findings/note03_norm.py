@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from notelab._util.estimate import Estimate
+from notelab._util.estimate import Estimate, error_bars
 from notelab.findings._plot import PALETTE, finish, new_axes
 from notelab.findings._threads import one_thread
 from notelab.findings.model import Claim, Figure, Finding, Table
@@ -634,8 +634,7 @@ def _loss(rows: list[dict[str, Any]], lr: float, normalised: bool) -> Estimate:
 
 def _with_intervals(axes: Any, x: list[float], estimates: list[Estimate], **style: Any) -> None:
     """Points joined by lines, each with its 95% interval as an error bar."""
-    values = [e.value for e in estimates]
-    spread = [[e.value - e.low for e in estimates], [e.high - e.value for e in estimates]]
+    values, spread = error_bars(estimates)
     axes.errorbar(x, values, yerr=spread, marker="o", capsize=3, **style)
 
 

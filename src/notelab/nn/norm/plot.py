@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from notelab._util.estimate import error_bars
 from notelab.nn.norm.compare import Comparison, Interval
 
 if TYPE_CHECKING:
@@ -13,11 +14,7 @@ if TYPE_CHECKING:
 
 
 def _errorbars(axes: Axes, sizes: list[int], values: list[Interval], label: str) -> None:
-    mean = [v.value for v in values]
-    spread = [
-        [m - v.low for m, v in zip(mean, values, strict=True)],
-        [v.high - m for m, v in zip(mean, values, strict=True)],
-    ]
+    mean, spread = error_bars(values)
     axes.errorbar(sizes, mean, yerr=spread, marker="o", capsize=3, label=label)
 
 
