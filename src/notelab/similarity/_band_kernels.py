@@ -5,12 +5,15 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+from notelab.similarity._arrays import Codes, Flags, Hashes, Index, Ints
 from notelab.similarity._hashing import EMPTY_SALT as _EMPTY_SALT
 from notelab.similarity._jit_hashing import combine
 
 
 @nb.njit(parallel=True, cache=True)
-def band_keys(signatures, bands, rows, nonempty):  # pragma: no cover - compiled
+def band_keys(
+    signatures: Codes, bands: int, rows: int, nonempty: Flags
+) -> Hashes:  # pragma: no cover - compiled
     """One uint64 key per (band, document): a hash of the band's ``rows`` signature values.
 
     Empty documents get distinct keys (their own index) so they never share a bucket.
@@ -30,7 +33,9 @@ def band_keys(signatures, bands, rows, nonempty):  # pragma: no cover - compiled
 
 
 @nb.njit(cache=True, nogil=True)
-def _bucket_pairs_into(keys, docs, out, at):  # pragma: no cover - compiled
+def _bucket_pairs_into(
+    keys: Hashes, docs: Ints, out: Ints, at: Index
+) -> Index:  # pragma: no cover - compiled
     """Write every pair (lo, hi) sharing a key (``keys`` sorted) from ``at``; return the end."""
     n = keys.shape[0]
     start = 0
@@ -48,7 +53,7 @@ def _bucket_pairs_into(keys, docs, out, at):  # pragma: no cover - compiled
 
 
 @nb.njit(cache=True, nogil=True)
-def _pair_count(keys):  # pragma: no cover - compiled
+def _pair_count(keys: Hashes) -> int:  # pragma: no cover - compiled
     n = keys.shape[0]
     total = 0
     start = 0
@@ -61,7 +66,7 @@ def _pair_count(keys):  # pragma: no cover - compiled
 
 
 @nb.njit(cache=True, nogil=True)
-def bucket_pairs(keys, docs):  # pragma: no cover - compiled
+def bucket_pairs(keys: Hashes, docs: Ints) -> Ints:  # pragma: no cover - compiled
     """All pairs (lo, hi) of documents that share a key, with ``keys`` sorted ascending."""
     out = np.empty((_pair_count(keys), 2), np.int64)
     _bucket_pairs_into(keys, docs, out, 0)
@@ -69,7 +74,7 @@ def bucket_pairs(keys, docs):  # pragma: no cover - compiled
 
 
 @nb.njit(cache=True, nogil=True)
-def sorted_order(keys):  # pragma: no cover - compiled
+def sorted_order(keys: Hashes) -> Ints:  # pragma: no cover - compiled
     """An order that sorts ``keys`` (hashes, so spread evenly): one counting pass on the top
     bits into buckets of about one key, each bucket then sorted by insertion. Linear time,
     several times quicker than a comparison sort on a million keys."""
@@ -102,7 +107,7 @@ def sorted_order(keys):  # pragma: no cover - compiled
 
 
 @nb.njit(parallel=True, cache=True)
-def banded_pairs(keys, docs):  # pragma: no cover - compiled
+def banded_pairs(keys: Hashes, docs: Ints) -> Ints:  # pragma: no cover - compiled
     """Pairs sharing a key in any band (repeats across bands kept), bands in parallel."""
     bands = keys.shape[0]
     orders = np.empty(keys.shape, np.int64)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+from notelab.similarity._arrays import Index, Ints
+
 
 @nb.njit(inline="always")
-def _root(parent, x):  # pragma: no cover - compiled
+def _root(parent: Ints, x: Index) -> Index:  # pragma: no cover - compiled
     while parent[x] != x:
         parent[x] = parent[parent[x]]  # path halving
         x = parent[x]
@@ -15,7 +17,7 @@ def _root(parent, x):  # pragma: no cover - compiled
 
 
 @nb.njit(cache=True, nogil=True)
-def smallest_member(n_nodes, a, b):  # pragma: no cover - compiled
+def smallest_member(n_nodes: int, a: Ints, b: Ints) -> Ints:  # pragma: no cover - compiled
     """For every node 0..n-1, the smallest node of its component (edges a[i]-b[i])."""
     parent = np.arange(n_nodes)
     for i in range(a.shape[0]):

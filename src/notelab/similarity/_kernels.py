@@ -17,7 +17,10 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from types import ModuleType
+from collections.abc import Callable
+from typing import Literal, Protocol, cast, overload
+
+from notelab.similarity._arrays import Bytes, Codes, Flags, Floats, Hashes, Ints
 
 # Work (bytes of text, shingles x permutations, pairs, ...) from which the compiled kernels
 # win, import included: the numpy kernels do about 10 M units a second, numba costs 0.5 s to load.
@@ -34,15 +37,73 @@ def _numba_loaded() -> bool:
     return "numba" in sys.modules
 
 
-def kernels(family: str, work: int) -> ModuleType:
+# (data, offsets, ngram, word_mode, is_word, is_space, scratch, spare, tally) -> (values, offsets)
+ShingleSets = Callable[
+    [Bytes, Ints, int, bool, Flags, Flags, Hashes, Hashes, Ints], tuple[Hashes, Ints]
+]
+
+
+class TextKernels(Protocol):
+    """What ``_text_kernels`` (and ``_numpy_kernels``) offer: shingling."""
+
+    shingle_sets: ShingleSets
+
+    def threads(self) -> int: ...
+
+
+class MinhashKernels(Protocol):
+    """What ``_minhash_kernels`` offers: signatures of shingle sets (values, offsets, a, b)."""
+
+    minhash_signatures: Callable[[Hashes, Ints, Hashes, Hashes], Codes]
+
+
+class BandKernels(Protocol):
+    """What ``_band_kernels`` offers: band keys (signatures, bands, rows, nonempty) and the
+    pairs sharing one (keys, docs)."""
+
+    band_keys: Callable[[Codes, int, int, Flags], Hashes]
+    bucket_pairs: Callable[[Hashes, Ints], Ints]
+    banded_pairs: Callable[[Hashes, Ints], Ints]
+
+
+class PairKernels(Protocol):
+    """What ``_pair_kernels`` offers: the similarity of pairs, exact (values, offsets of A,
+    then of B, pairs) or estimated (signatures of A, of B, pairs)."""
+
+    cross_jaccard: Callable[[Hashes, Ints, Hashes, Ints, Ints], Floats]
+    cross_agreement: Callable[[Codes, Codes, Ints], Floats]
+
+
+class ClusterKernels(Protocol):
+    """What ``_cluster_kernels`` offers: connected components (n_nodes, a, b)."""
+
+    smallest_member: Callable[[int, Ints, Ints], Ints]
+
+
+@overload
+def kernels(family: Literal["text"], work: int) -> TextKernels: ...
+@overload
+def kernels(family: Literal["minhash"], work: int) -> MinhashKernels: ...
+@overload
+def kernels(family: Literal["band"], work: int) -> BandKernels: ...
+@overload
+def kernels(family: Literal["pair"], work: int) -> PairKernels: ...
+@overload
+def kernels(family: Literal["cluster"], work: int) -> ClusterKernels: ...
+def kernels(
+    family: str, work: int
+) -> TextKernels | MinhashKernels | BandKernels | PairKernels | ClusterKernels:
     """The module with kernel family ``family`` ("text", "minhash", "band", "pair",
-    "cluster") for ``work`` units of work: ``_<family>_kernels`` or ``_numpy_kernels``."""
+    "cluster") for ``work`` units of work: ``_<family>_kernels`` or ``_numpy_kernels``
+    (imported by name, so typed by the family's protocol above; both modules fit it)."""
     mode = _mode()
     compiled = mode == "numba" or (mode == "auto" and (work >= COMPILED_FROM or _numba_loaded()))
     if not compiled:
-        return importlib.import_module("notelab.similarity._numpy_kernels")
-    _start_threads()
-    return importlib.import_module(f"notelab.similarity._{family}_kernels")
+        module = importlib.import_module("notelab.similarity._numpy_kernels")
+    else:
+        _start_threads()
+        module = importlib.import_module(f"notelab.similarity._{family}_kernels")
+    return cast(TextKernels | MinhashKernels | BandKernels | PairKernels | ClusterKernels, module)
 
 
 def _start_threads() -> None:
@@ -54,6 +115,6 @@ def _start_threads() -> None:
         return
     os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
     try:
-        parallel._launch_threads()
+        parallel._launch_threads()  # type: ignore[no-untyped-call]  # numba: private, unstubbed
     finally:
         del os.environ["OMP_WAIT_POLICY"]

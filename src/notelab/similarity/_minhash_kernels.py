@@ -5,17 +5,23 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+from notelab.similarity._arrays import Codes, Hashes, Index, Ints
+
 _UNROLL = 8  # shingles per pass over the permutations: each a[j], b[j] is loaded once for 8
 
 
 @nb.njit(inline="always")
-def _fold(best, a, b, x, k):  # pragma: no cover - compiled
+def _fold(
+    best: Hashes, a: Hashes, b: Hashes, x: np.uint64, k: int
+) -> None:  # pragma: no cover - compiled
     for j in range(k):
         best[j] = min(best[j], a[j] * x + b[j])
 
 
 @nb.njit(cache=True, nogil=True)
-def _signature(values, lo, hi, a, b, best):  # pragma: no cover - compiled
+def _signature(
+    values: Hashes, lo: Index, hi: Index, a: Hashes, b: Hashes, best: Hashes
+) -> None:  # pragma: no cover - compiled
     """Fill ``best`` with min over shingles x of a[j]*x + b[j] (mod 2**64), per permutation."""
     k = a.shape[0]
     best[:] = np.uint64(0xFFFFFFFFFFFFFFFF)
@@ -35,7 +41,9 @@ def _signature(values, lo, hi, a, b, best):  # pragma: no cover - compiled
 
 
 @nb.njit(parallel=True, cache=True)
-def minhash_signatures(values, offsets, a, b):  # pragma: no cover - compiled
+def minhash_signatures(
+    values: Hashes, offsets: Ints, a: Hashes, b: Hashes
+) -> Codes:  # pragma: no cover - compiled
     """MinHash of each document's shingle set under ``num_perm`` hash functions.
 
     Permutation ``j`` maps a shingle hash ``x`` to the top 32 bits of ``a[j] * x + b[j]``

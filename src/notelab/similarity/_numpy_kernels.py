@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from notelab.similarity._arrays import Bytes, Codes, Flags, Floats, Hashes, Ints
 from notelab.similarity._hashing import (
     ALL_ONES,
     EMPTY_SALT,
@@ -81,7 +82,17 @@ def _grams(units: np.ndarray, ngram: int) -> np.ndarray:
     return h
 
 
-def shingle_sets(data, offsets, ngram, word_mode, is_word, is_space, scratch, spare, tally):
+def shingle_sets(
+    data: Bytes,
+    offsets: Ints,
+    ngram: int,
+    word_mode: bool,
+    is_word: Flags,
+    is_space: Flags,
+    scratch: Hashes,
+    spare: Hashes,
+    tally: Ints,
+) -> tuple[Hashes, Ints]:
     """Sorted unique shingle hashes of every document, as (values, offsets) in CSR layout
     (``scratch``, ``spare`` and ``tally`` are the compiled kernel's, unused here)."""
     sets = []
@@ -101,7 +112,7 @@ def threads() -> int:
     return 1
 
 
-def minhash_signatures(values, offsets, a, b):
+def minhash_signatures(values: Hashes, offsets: Ints, a: Hashes, b: Hashes) -> Codes:
     """Top 32 bits of the minimum over each document's shingles x of a[j]*x + b[j]."""
     out = np.empty((len(offsets) - 1, len(a)), np.uint32)
     with np.errstate(over="ignore"):
@@ -112,7 +123,7 @@ def minhash_signatures(values, offsets, a, b):
     return out
 
 
-def band_keys(signatures, bands, rows, nonempty):
+def band_keys(signatures: Codes, bands: int, rows: int, nonempty: Flags) -> Hashes:
     """One key per (band, document), a hash of the band's signature values (empty documents:
     their own index, salted)."""
     out = np.empty((bands, signatures.shape[0]), np.uint64)
@@ -127,7 +138,7 @@ def band_keys(signatures, bands, rows, nonempty):
     return out
 
 
-def bucket_pairs(keys, docs):
+def bucket_pairs(keys: Hashes, docs: Ints) -> Ints:
     """All pairs (lo, hi) of documents that share a key."""
     order = np.argsort(keys, kind="stable")
     keys, docs = keys[order], docs[order]
@@ -143,12 +154,14 @@ def bucket_pairs(keys, docs):
     return np.concatenate(found).astype(np.int64)
 
 
-def banded_pairs(keys, docs):
+def banded_pairs(keys: Hashes, docs: Ints) -> Ints:
     """Pairs sharing a key in any band (repeats across bands kept)."""
     return np.concatenate([np.empty((0, 2), np.int64)] + [bucket_pairs(k, docs) for k in keys])
 
 
-def cross_jaccard(values_a, offsets_a, values_b, offsets_b, pairs):
+def cross_jaccard(
+    values_a: Hashes, offsets_a: Ints, values_b: Hashes, offsets_b: Ints, pairs: Ints
+) -> Floats:
     """Exact Jaccard of document pairs[p, 0] of set A and pairs[p, 1] of set B."""
     out = np.empty(len(pairs), np.float64)
     for p, (a, b) in enumerate(pairs):
@@ -160,13 +173,13 @@ def cross_jaccard(values_a, offsets_a, values_b, offsets_b, pairs):
     return out
 
 
-def cross_agreement(signatures_a, signatures_b, pairs):
+def cross_agreement(signatures_a: Codes, signatures_b: Codes, pairs: Ints) -> Floats:
     """Share of equal signature values of pairs (row of A, row of B)."""
     same = (signatures_a[pairs[:, 0]] == signatures_b[pairs[:, 1]]).sum(axis=1)
-    return same / signatures_a.shape[1]
+    return np.asarray(same / signatures_a.shape[1], np.float64)
 
 
-def smallest_member(n_nodes, a, b):
+def smallest_member(n_nodes: int, a: Ints, b: Ints) -> Ints:
     """For every node 0..n-1, the smallest node of its component (edges a[i]-b[i])."""
     parent = list(range(n_nodes))
 

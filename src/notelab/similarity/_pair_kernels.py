@@ -5,9 +5,11 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+from notelab.similarity._arrays import Codes, Floats, Hashes, Ints
+
 
 @nb.njit(inline="always")
-def _sorted_jaccard(x, y):  # pragma: no cover - compiled
+def _sorted_jaccard(x: Hashes, y: Hashes) -> float:  # pragma: no cover - compiled
     i = j = inter = 0
     while i < x.shape[0] and j < y.shape[0]:
         if x[i] == y[j]:
@@ -23,7 +25,9 @@ def _sorted_jaccard(x, y):  # pragma: no cover - compiled
 
 
 @nb.njit(parallel=True, cache=True)
-def cross_jaccard(values_a, offsets_a, values_b, offsets_b, pairs):  # pragma: no cover
+def cross_jaccard(  # pragma: no cover - compiled
+    values_a: Hashes, offsets_a: Ints, values_b: Hashes, offsets_b: Ints, pairs: Ints
+) -> Floats:
     """Exact Jaccard of document pairs[p, 0] of set A and document pairs[p, 1] of set B
     (A and B the same arrays for pairs within one set)."""
     out = np.empty(pairs.shape[0], np.float64)
@@ -36,7 +40,9 @@ def cross_jaccard(values_a, offsets_a, values_b, offsets_b, pairs):  # pragma: n
 
 
 @nb.njit(parallel=True, cache=True)
-def cross_agreement(signatures_a, signatures_b, pairs):  # pragma: no cover - compiled
+def cross_agreement(  # pragma: no cover - compiled
+    signatures_a: Codes, signatures_b: Codes, pairs: Ints
+) -> Floats:
     """Share of equal signature values of pairs (row of A, row of B): the MinHash estimate
     of their Jaccard similarity."""
     out = np.empty(pairs.shape[0], np.float64)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+from notelab.similarity._arrays import Bytes, Flags, Hashes, Index, Ints
 from notelab.similarity._hashing import FNV_OFFSET, FNV_PRIME, GOLDEN
 from notelab.similarity._jit_hashing import combine, mix
 
@@ -23,7 +24,7 @@ def threads() -> int:
 
 
 @nb.njit(inline="always")
-def _code_point(data, i):  # pragma: no cover - compiled
+def _code_point(data: Bytes, i: Index) -> tuple[np.uint32, int]:  # pragma: no cover - compiled
     """The code point starting at byte ``i`` of valid UTF-8 (ASCII lower-cased), and its
     width in bytes."""
     b = np.uint32(data[i])
@@ -43,7 +44,9 @@ def _code_point(data, i):  # pragma: no cover - compiled
 
 
 @nb.njit(cache=True, nogil=True)
-def _word_units(data, lo, hi, is_word, out, at):  # pragma: no cover - compiled
+def _word_units(
+    data: Bytes, lo: Index, hi: Index, is_word: Flags, out: Hashes, at: Index
+) -> Index:  # pragma: no cover - compiled
     """FNV-1a of each run of word characters (Python's ``\\w+``), mixed; returns the count."""
     k = at
     h = FNV_OFFSET
@@ -68,10 +71,12 @@ def _word_units(data, lo, hi, is_word, out, at):  # pragma: no cover - compiled
 
 
 @nb.njit(cache=True, nogil=True)
-def _char_units(data, lo, hi, is_space, out, at):  # pragma: no cover - compiled
+def _char_units(
+    data: Bytes, lo: Index, hi: Index, is_space: Flags, out: Hashes, at: Index
+) -> Index:  # pragma: no cover - compiled
     """Hashes of the whitespace-collapsed, trimmed text's characters; returns the count."""
     k = at
-    pending_space = False
+    pending_space: bool | np.bool_ = False
     i = lo
     while i < hi:
         c, width = _code_point(data, i)
@@ -89,7 +94,9 @@ def _char_units(data, lo, hi, is_space, out, at):  # pragma: no cover - compiled
 
 
 @nb.njit(cache=True, nogil=True)
-def _grams_in_place(buffer, at, units, ngram):  # pragma: no cover - compiled
+def _grams_in_place(
+    buffer: Hashes, at: Index, units: Index, ngram: int
+) -> Index:  # pragma: no cover - compiled
     """Replace ``units`` unit hashes at ``at`` by their n-gram hashes (forward, in place);
     fewer than n units make one shingle. Returns the number of n-grams."""
     if units == 0:
@@ -105,7 +112,9 @@ def _grams_in_place(buffer, at, units, ngram):  # pragma: no cover - compiled
 
 
 @nb.njit(cache=True, nogil=True)
-def _sort_unique(buffer, spare, tally, at, t0, count):  # pragma: no cover - compiled
+def _sort_unique(
+    buffer: Hashes, spare: Hashes, tally: Ints, at: Index, t0: Index, count: Index
+) -> Index:  # pragma: no cover - compiled
     """Sort ``buffer[at:at+count]`` and drop repeats, in place; returns the unique count.
 
     The values are hashes, so spread evenly: one counting pass on the top bits (counts in
@@ -151,7 +160,17 @@ def _sort_unique(buffer, spare, tally, at, t0, count):  # pragma: no cover - com
 
 
 @nb.njit(parallel=True, cache=True)
-def shingle_sets(data, offsets, ngram, word_mode, is_word, is_space, scratch, spare, tally):
+def shingle_sets(
+    data: Bytes,
+    offsets: Ints,
+    ngram: int,
+    word_mode: bool,
+    is_word: Flags,
+    is_space: Flags,
+    scratch: Hashes,
+    spare: Hashes,
+    tally: Ints,
+) -> tuple[Hashes, Ints]:
     """Sorted unique shingle hashes of every document, as (values, offsets) in CSR layout.
 
     A document has at most one unit per byte, so its bytes' span of ``scratch`` (at least

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from notelab._util import InputError
+from notelab.similarity._arrays import Ints
 from notelab.similarity._interrupt import deferred
 from notelab.similarity._kernels import kernels
 
@@ -28,7 +29,7 @@ def components(n_docs: int, pairs: np.ndarray) -> np.ndarray:
         )
 
 
-def representatives(labels: np.ndarray, lengths: np.ndarray, keep: str = "first") -> np.ndarray:
+def representatives(labels: Ints, lengths: np.ndarray, keep: str = "first") -> Ints:
     """For every document, the index of the document its cluster keeps.
 
     ``first`` keeps the lowest index; ``longest`` the longest text (lowest index on a tie).

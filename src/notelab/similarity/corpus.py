@@ -77,8 +77,8 @@ class Corpus:
     bad_lines: int = 0
     replaced_bytes: int = 0
     files: list[str] = field(default_factory=list)
-    _file_of: array = field(default_factory=lambda: array("q"), repr=False)
-    _line_of: array = field(default_factory=lambda: array("q"), repr=False)
+    _file_of: array[int] = field(default_factory=lambda: array("q"), repr=False)
+    _line_of: array[int] = field(default_factory=lambda: array("q"), repr=False)
     _first: dict[str, int] = field(default_factory=dict, repr=False)
 
     def add(self, doc_id: str, text: str, line: bytes, number: int, policy: str) -> None:
@@ -138,7 +138,8 @@ class Corpus:
 
     def record(self, index: int) -> dict[str, Any]:
         """Document ``index`` as the JSON object it was read from."""
-        return json.loads(self.lines[index])
+        record: dict[str, Any] = json.loads(self.lines[index])
+        return record
 
 
 def _decode(data: bytes) -> tuple[str, int]:
@@ -334,7 +335,8 @@ def _parquet_rows(path: Path) -> list[dict[str, Any]]:
     import pyarrow.parquet as pq
 
     try:
-        return pq.read_table(path).to_pylist()
+        rows: list[dict[str, Any]] = pq.read_table(path).to_pylist()
+        return rows
     except (pa.ArrowException, OSError) as error:
         raise InputError(
             "a readable Parquet file",

@@ -46,7 +46,8 @@ def _tree_components(pairs: np.ndarray, client: Any, blocks: int) -> Mapping:
             delayed(_merge_mappings)(parts[i], parts[i + 1]) if i + 1 < len(parts) else parts[i]
             for i in range(0, len(parts), 2)
         ]
-    return client.compute(parts[0], sync=True)
+    mapping: Mapping = client.compute(parts[0], sync=True)
+    return mapping
 
 
 def _kept_on_cluster(

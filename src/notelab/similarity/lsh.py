@@ -28,7 +28,7 @@ def candidate_probability(s: np.ndarray | float, bands: int, rows: int) -> np.nd
 
 def s_curve_threshold(bands: int, rows: int) -> float:
     """The S-curve's approximate threshold, (1/b)^(1/r)."""
-    return (1.0 / bands) ** (1.0 / rows)
+    return float((1.0 / bands) ** (1.0 / rows))
 
 
 @dataclass(frozen=True)
@@ -80,12 +80,16 @@ def error_areas(
     return threshold - below, above
 
 
-def _costs(threshold, weights, bands, rows) -> np.ndarray:
+def _costs(
+    threshold: float, weights: tuple[float, float], bands: np.ndarray, rows: np.ndarray
+) -> np.ndarray:
     fp, fn = error_areas(threshold, bands, rows)
     return weights[0] * fp + weights[1] * fn
 
 
-def _best_bands(threshold, weights, rows: np.ndarray, num_perm: int) -> np.ndarray:
+def _best_bands(
+    threshold: float, weights: tuple[float, float], rows: np.ndarray, num_perm: int
+) -> np.ndarray:
     """For each row count, the band count of lowest cost. Binary search: for a fixed r the
     cost falls, then rises, in b (more bands move area from false negatives to positives,
     and ever more from below the threshold)."""

@@ -59,7 +59,7 @@ def shingles(
     {('a', 'b')}
     """
     _check_params(ngram, unit)
-    units: Sequence = tokens(text) if unit == "word" else _collapse(text)
+    units: Sequence[str] = tokens(text) if unit == "word" else _collapse(text)
     if not units:
         return set()
     width = min(ngram, len(units))
