@@ -20,7 +20,7 @@ import itertools
 import operator
 import os
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import numpy as np
 
@@ -34,17 +34,51 @@ from notelab.similarity.lsh import _unique_pairs
 from notelab.similarity.sketch import Sketch
 from notelab.similarity.timing import PhaseTimer
 
+if TYPE_CHECKING:
+    from dask.delayed import Delayed
+
 _MIN_PART_BYTES = 1 << 20
 _MAX_PART_BYTES = 1 << 25  # so the client never holds more than this much of the output
 _PARTS_PER_WORKER = 4  # partitions of unequal cost still even out over the workers
 
+Plan = list[list[tuple[str, int, int]]]  # partitions of (path, start, end) pieces
+KeyGroup = tuple[np.ndarray, np.ndarray]  # (band keys, documents) of one shuffle group
 
-def _plan(paths: Sequence[str | os.PathLike[str]], read: ReadOptions, parts: int) -> list:
+
+class _PartSummary(TypedDict):
+    """What a worker sends back about its partition's sketch."""
+
+    seconds: dict[str, float]
+    lengths: np.ndarray
+    nonempty: np.ndarray
+    shingles: int
+    bad_lines: int
+    replaced_bytes: int
+
+
+class _Summary(TypedDict):
+    """The partitions' summaries joined: per document lengths and non-emptiness, and counts."""
+
+    lengths: np.ndarray
+    nonempty: np.ndarray
+    shingles: int
+    bad_lines: int
+    replaced_bytes: int
+
+
+def _wait(futures: list[Delayed]) -> None:
+    """``distributed.wait``, which has no type hints."""
+    from distributed import wait
+
+    wait(futures)  # type: ignore[no-untyped-call]  # distributed: wait is unannotated
+
+
+def _plan(paths: Sequence[str | os.PathLike[str]], read: ReadOptions, parts: int) -> Plan:
     """Partitions of about equal bytes: lists of (path, start, end) pieces (end -1: whole)."""
     files = _expand_paths(paths)
     sizes = [f.stat().st_size for f in files]
     target = min(_MAX_PART_BYTES, max(_MIN_PART_BYTES, sum(sizes) // max(1, parts) + 1))
-    plan: list[list[tuple[str, int, int]]] = [[]]
+    plan: Plan = [[]]
     filled = 0
     for file, size in zip(files, sizes, strict=True):
         steps = range(0, size, target) if _splittable(file, read) and size > target else [0]
@@ -66,7 +100,7 @@ def _newlines(path: str, start: int, end: int) -> int:
         return handle.read(end - start).count(b"\n")
 
 
-def _numbered(plan: list, counts: list[list[int]]) -> list[list[_Piece]]:
+def _numbered(plan: Plan, counts: list[list[int]]) -> list[list[_Piece]]:
     """The plan's pieces with the line number each range starts at."""
     before: dict[str, int] = {}
     out = []
@@ -79,7 +113,7 @@ def _numbered(plan: list, counts: list[list[int]]) -> list[list[_Piece]]:
     return out
 
 
-def _summary(corpus: Corpus, made: tuple[Sketch, dict[str, float]]) -> dict[str, Any]:
+def _summary(corpus: Corpus, made: tuple[Sketch, dict[str, float]]) -> _PartSummary:
     sketch, seconds = made
     return {
         "seconds": seconds,
@@ -91,7 +125,7 @@ def _summary(corpus: Corpus, made: tuple[Sketch, dict[str, float]]) -> dict[str,
     }
 
 
-def _bucket_groups(sketch: Sketch, base: int, dedup: Deduplicator, groups: int) -> list:
+def _bucket_groups(sketch: Sketch, base: int, dedup: Deduplicator, groups: int) -> list[KeyGroup]:
     """This partition's (band key, document) rows, split into ``groups`` by key: the send
     side of the shuffle that brings every bucket's documents together."""
     nonempty = sketch.nonempty
@@ -104,7 +138,7 @@ def _bucket_groups(sketch: Sketch, base: int, dedup: Deduplicator, groups: int) 
     return [(keys[group == g], docs[group == g]) for g in range(groups)]
 
 
-def _pairs_in_group(pieces: list) -> np.ndarray:
+def _pairs_in_group(pieces: list[KeyGroup]) -> np.ndarray:
     """The receive side: every pair of documents sharing a key within one group."""
     keys = np.concatenate([p[0] for p in pieces])
     docs = np.concatenate([p[1] for p in pieces])
@@ -118,7 +152,12 @@ def _needed(sketch: Sketch, local: np.ndarray) -> Sketch:
 
 
 def _verify_block(
-    left: Sketch, right: Sketch, pairs: np.ndarray, right_rows: np.ndarray, base: int, dedup
+    left: Sketch,
+    right: Sketch,
+    pairs: np.ndarray,
+    right_rows: np.ndarray,
+    base: int,
+    dedup: Deduplicator,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Verify pairs (a in ``left``, whose first document is ``base``; b, found at
     ``right_rows`` of ``right``)."""
@@ -151,22 +190,23 @@ class _Partitions:
         from dask import delayed
 
         self.client = client
-        self.corpora = client.persist([delayed(_read_pieces)(p, read) for p in pieces])
-        self.sketches: list = []
+        self.corpora: list[Delayed] = client.persist(
+            [delayed(_read_pieces)(p, read) for p in pieces]
+        )
+        self.sketches: list[Delayed] = []
         self.bases = np.zeros(0, np.int64)
 
-    def sketch(self, dedup: Deduplicator, timer: PhaseTimer) -> dict[str, Any]:
+    def sketch(self, dedup: Deduplicator, timer: PhaseTimer) -> _Summary:
         from dask import delayed
-        from distributed import wait
 
         with timer.phase("read"):
-            wait(self.corpora)
+            _wait(self.corpora)
         start = timer.clock()
         made = self.client.persist([delayed(_sketch_of)(c, dedup) for c in self.corpora])
-        wait(made)
+        _wait(made)
         wall = timer.clock() - start
         self.sketches = self.client.persist([delayed(operator.getitem)(m, 0) for m in made])
-        summaries = self.client.compute(
+        summaries: list[_PartSummary] = self.client.compute(
             [delayed(_summary)(c, m) for c, m in zip(self.corpora, made, strict=True)],
             sync=True,
         )
@@ -176,9 +216,9 @@ class _Partitions:
         return {
             "lengths": np.concatenate([s["lengths"] for s in summaries] or [np.zeros(0, int)]),
             "nonempty": np.concatenate([s["nonempty"] for s in summaries] or [np.zeros(0, bool)]),
-            **{
-                k: sum(s[k] for s in summaries) for k in ("shingles", "bad_lines", "replaced_bytes")
-            },
+            "shingles": sum(s["shingles"] for s in summaries),
+            "bad_lines": sum(s["bad_lines"] for s in summaries),
+            "replaced_bytes": sum(s["replaced_bytes"] for s in summaries),
         }
 
     def part_of(self, docs: np.ndarray) -> np.ndarray:
@@ -190,7 +230,8 @@ class _Partitions:
 
         p = int(self.part_of(np.array([doc]))[0])
         task = delayed(_places)(self.corpora[p], [int(doc - self.bases[p])])
-        return self.client.compute(task, sync=True)[0]
+        places: list[str] = self.client.compute(task, sync=True)
+        return places[0]
 
     def ids_of(self, docs: np.ndarray) -> dict[int, str]:
         """The ids of the given global document numbers (asked of their partitions)."""
@@ -318,7 +359,9 @@ def _dask_dedup(
     return result, parts, reading
 
 
-def _partition_output(corpus: Corpus, kept_as: np.ndarray, base: int, kind: str, rep_ids: dict):
+def _partition_output(
+    corpus: Corpus, kept_as: np.ndarray, base: int, kind: str, rep_ids: dict[int, str]
+) -> list[bytes]:
     from notelab.similarity.output import _json_line
 
     own = np.arange(base, base + len(kept_as))

@@ -147,7 +147,13 @@ class Deduplicator:
         self.verify, self.keep = verify, keep
 
     @staticmethod
-    def _banding(threshold, num_perm, bands, rows, weights) -> tuple[int, int]:
+    def _banding(
+        threshold: float,
+        num_perm: int,
+        bands: int | None,
+        rows: int | None,
+        weights: tuple[float, float],
+    ) -> tuple[int, int]:
         if bands is None or rows is None:
             chosen = optimal_params(threshold, num_perm, weights)
             bands = bands or chosen.bands

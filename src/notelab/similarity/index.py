@@ -19,9 +19,10 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -161,7 +162,7 @@ class MinHashIndex:
         finally:
             shutil.rmtree(staging, ignore_errors=True)
 
-    def _write(self, folder: Path, check) -> None:
+    def _write(self, folder: Path, check: Callable[[], None]) -> None:
         params = {"format": _FORMAT, "version": _VERSION, **self.params, "documents": len(self.ids)}
         files = {
             "ids.json": json.dumps(self.ids).encode(),
@@ -227,7 +228,7 @@ def _corrupt(path: Path, what: str) -> InputError:
 
 def _load_array(path: Path) -> np.ndarray:
     try:
-        array = np.load(path, allow_pickle=False)
+        array: np.ndarray = np.load(path, allow_pickle=False)
     except (OSError, ValueError, EOFError) as error:
         raise _corrupt(path, str(error).splitlines()[0][:160] or type(error).__name__) from None
     if array.dtype != _ARRAYS[path.stem]:
@@ -245,7 +246,9 @@ def _load_ids(path: Path) -> list[str]:
     return ids
 
 
-def _check_shapes(folder: Path, params: dict, ids: list[str], arrays: dict) -> None:
+def _check_shapes(
+    folder: Path, params: dict[str, Any], ids: list[str], arrays: dict[str, np.ndarray]
+) -> None:
     n, sig, offsets = len(ids), arrays["signatures"], arrays["offsets"]
     consistent = (
         params.get("documents") == n
@@ -260,7 +263,8 @@ def _check_shapes(folder: Path, params: dict, ids: list[str], arrays: dict) -> N
         raise _corrupt(folder, f"files that disagree ({n} ids, signatures {sig.shape})")
 
 
-def _read_params(folder: Path) -> dict:
+def _read_params(folder: Path) -> dict[str, Any]:
+    """The parsed ``params.json`` (JSON values, checked for the keys the index needs)."""
     try:
         params = json.loads((folder / "params.json").read_text())
     except (OSError, ValueError):
@@ -348,7 +352,7 @@ def _exchange(a: Path, b: Path) -> bool:
     except (OSError, AttributeError):
         return False
     at_fdcwd, rename_exchange = -100, 2
-    done = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    done: int = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
     return done == 0
 
 

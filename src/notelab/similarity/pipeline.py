@@ -26,6 +26,8 @@ from notelab.similarity.timing import PhaseTimer
 
 PathLike = str | os.PathLike[str]
 Progress = Callable[[str], None]
+Lines = Callable[[], Iterator[bytes]]  # makes an output's lines as they are written
+Targets = dict[PathLike, Iterator[bytes]]  # each output file and its lines
 
 
 @dataclass(frozen=True)
@@ -113,30 +115,43 @@ def dedup_files(
     return report
 
 
-def _run_local(paths, dedup, read, outputs, timer):
+def _run_local(
+    paths: Sequence[PathLike],
+    dedup: Deduplicator,
+    read: ReadOptions,
+    outputs: DedupOutputs,
+    timer: PhaseTimer,
+) -> tuple[DedupReport, Targets]:
     with timer.phase("read"):
         corpus = read_corpus(list(paths), read)
     result = dedup.finish(dedup.hasher.sketch(corpus.texts, timer), timer)
     report = DedupReport(result, corpus.bad_lines, corpus.replaced_bytes, "local")
     ids, kept_as = corpus.ids, result.kept_as
-    lines = {
+    lines: dict[str, Lines] = {
         "output": lambda: (corpus.lines[i] for i in result.kept),
         "duplicates": lambda: (
             _json_line({**corpus.record(i), "duplicate_of": ids[kept_as[i]]})
             for i in result.removed
         ),
     }
-    return report, _targets(outputs, result, lines, ids.__getitem__)  # type: ignore[arg-type]
+    return report, _targets(outputs, result, lines, ids.__getitem__)
 
 
-def _run_dask(paths, dedup, read, outputs, client, timer):
+def _run_dask(
+    paths: Sequence[PathLike],
+    dedup: Deduplicator,
+    read: ReadOptions,
+    outputs: DedupOutputs,
+    client: Any,
+    timer: PhaseTimer,
+) -> tuple[DedupReport, Targets]:
     from notelab.similarity.dask_engine import _dask_dedup, _partition_lines
 
     result, parts, reading = _dask_dedup(paths, dedup, read, client, timer)
     report = DedupReport(result, reading["bad_lines"], reading["replaced_bytes"], "dask")
     nodes = np.concatenate([result.pairs.ravel(), result.kept_as[result.removed]])
     ids = parts.ids_of(nodes) if len(nodes) else {}
-    lines = {
+    lines: dict[str, Lines] = {
         "output": lambda: _partition_lines(parts, result, "output", {}),
         "duplicates": lambda: _partition_lines(parts, result, "duplicates", ids),
     }
@@ -146,11 +161,11 @@ def _run_dask(paths, dedup, read, outputs, client, timer):
 def _targets(
     outputs: DedupOutputs,
     result: DedupResult,
-    lines: dict[str, Callable[[], Iterator[bytes]]],
+    lines: dict[str, Lines],
     id_of: Callable[[int], str],
-) -> dict[PathLike, Iterator[bytes]]:
+) -> Targets:
     """Each output asked for and the lines that make it (made as they are written)."""
-    makers = {
+    makers: dict[str, Lines] = {
         **lines,
         "clusters": lambda: (
             _json_line(
