@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 import click
 
 from notelab._util import InputError
 
 ENGINES = ("local", "dask")
+Callback = TypeVar("Callback", bound=Callable[..., Any])  # a command's function
 
 
-def engine_options(function):
+def engine_options(function: Callback) -> Callback:
     """Add --engine, --workers and --scheduler to a command."""
     function = click.option(
         "--scheduler", metavar="ADDR", help="Join an existing Dask scheduler, e.g. tcp://host:8786."
@@ -42,7 +43,7 @@ def dask_client(workers: int | None, scheduler: str | None) -> Iterator[Any]:
         raise InputError("--workers as a positive integer", repr(workers), "e.g. --workers 2")
     if scheduler:
         try:
-            client = Client(scheduler, timeout=10)
+            client = Client(scheduler, timeout=10)  # type: ignore[no-untyped-call]  # distributed: untyped
         except OSError as error:
             raise InputError(
                 "a reachable Dask scheduler",
@@ -57,14 +58,14 @@ def dask_client(workers: int | None, scheduler: str | None) -> Iterator[Any]:
     # the workers' statistical profiler feeds the dashboard, which is off here: it only costs CPU
     with (
         dask.config.set({"distributed.worker.profile.enabled": False}),
-        LocalCluster(
+        LocalCluster(  # type: ignore[no-untyped-call]  # distributed: untyped
             n_workers=workers or 2,
             threads_per_worker=1,
             processes=True,
             dashboard_address=None,
             env={"NUMBA_NUM_THREADS": "1"},  # a worker is one core: its kernels run on one
         ) as cluster,
-        Client(cluster) as client,
+        Client(cluster) as client,  # type: ignore[no-untyped-call]  # distributed: untyped
     ):
         yield client
 

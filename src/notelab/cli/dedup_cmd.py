@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +9,13 @@ import click
 
 from notelab.cli._common import emit_json, json_option, stderr_console, stdout_console
 from notelab.cli._engine import check_engine, dask_client, engine_options
-from notelab.cli.similarity_cmd import minhash_options, similarity_command, stack
+from notelab.cli.similarity_cmd import (
+    Callback,
+    Decorator,
+    minhash_options,
+    similarity_command,
+    stack,
+)
 from notelab.similarity import KEEP_RULES, VERIFY_MODES, DedupOptions, ReadOptions
 from notelab.similarity.corpus import ID_POLICIES
 from notelab.similarity.options import DEFAULTS
@@ -35,7 +40,7 @@ _STAT_ROWS = (
 )
 
 
-def read_options(function: Callable) -> Callable:
+def read_options(function: Callback) -> Callback:
     """--text-field, --id-field, --lines, --skip-bad, --on-duplicate-id."""
     return stack(
         function,
@@ -71,7 +76,7 @@ def _expected(params: dict[str, Any]) -> dict[str, object]:
     return {key: params.pop(key) for key in _MINHASH_KEYS}
 
 
-def index_options(with_defaults: bool) -> Callable[[Callable], Callable]:
+def index_options(with_defaults: bool) -> Decorator:
     """INPUT..., --index DIR, the MinHash options (or those of the index), and read options."""
     return lambda function: stack(
         function,

@@ -11,6 +11,9 @@ from notelab.cli._common import emit_json, json_option, stdout_console
 from notelab.similarity import UNITS
 from notelab.similarity.options import DEFAULTS
 
+Callback = Callable[..., Any]  # a command's function, as click takes it
+Decorator = Callable[[Callback], Callback]  # a click option, argument or group of them
+
 _MINHASH_OPTIONS = (
     ("--threshold", "threshold", float, "Jaccard similarity that counts as a duplicate."),
     ("--num-perm", "num_perm", int, "MinHash permutations."),
@@ -20,16 +23,16 @@ _MINHASH_OPTIONS = (
 )
 
 
-def stack(function: Callable, options: list[Callable]) -> Callable:
+def stack(function: Callback, options: list[Decorator]) -> Callback:
     """Apply click decorators in reading order (the first one listed shows first)."""
     for option in reversed(options):
         function = option(function)
     return function
 
 
-def minhash_options(with_defaults: bool = True) -> Callable[[Callable], Callable]:
+def minhash_options(with_defaults: bool = True) -> Decorator:
     """--threshold, --num-perm, --ngram, --unit, --seed (no defaults: taken from an index)."""
-    options = [
+    options: list[Decorator] = [
         click.option(
             flag,
             type=kind,

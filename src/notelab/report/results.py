@@ -93,10 +93,14 @@ def results_document(findings: list[Finding], meta: dict[str, Any]) -> dict[str,
     {'low': 1.0, 'high': None, 'text': '>= 1'}
     """
     notes = [_note(f) for f in findings]
-    return _to_json({"meta": meta, "summary": verdict_counts(findings), "notes": notes})
+    document: dict[str, Any] = _to_json(
+        {"meta": meta, "summary": verdict_counts(findings), "notes": notes}
+    )
+    return document
 
 
 def results_schema() -> dict[str, Any]:
     """The JSON Schema of :func:`results_document` (``results.schema.json``)."""
     text = resources.files("notelab.report").joinpath("results.schema.json").read_text("utf-8")
-    return json.loads(text)
+    schema: dict[str, Any] = json.loads(text)
+    return schema

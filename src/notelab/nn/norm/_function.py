@@ -36,7 +36,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple, TypeVar, cast
 
 import torch
 from torch.autograd.function import once_differentiable
@@ -417,6 +417,12 @@ def _centred_sums(
     return sums(t, [(weight, dims) if want_x else None, (rstd, plan.wdims) if want_w else None])
 
 
-# :class:`Normalize` applied, typed: ``y``, or ``(y, batch mean, batch variance)`` with
-# ``spec.stats``; see its docstring.
-normalize = cast("Callable[..., Any]", Normalize.apply)
+# :class:`Normalize` applied, typed (``Function.apply`` has no hints): ``(x, weight, bias,
+# mean, var, mask, spec) -> y``, or ``(y, batch mean, batch variance)`` with ``spec.stats``.
+_Optional = torch.Tensor | None
+_R = TypeVar("_R")
+_Applied = Callable[[torch.Tensor, _Optional, _Optional, _Optional, _Optional, _Optional, Spec], _R]
+normalize = cast(_Applied[torch.Tensor], Normalize.apply)
+normalize_with_stats = cast(
+    _Applied[tuple[torch.Tensor, torch.Tensor, torch.Tensor]], Normalize.apply
+)

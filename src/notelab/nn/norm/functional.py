@@ -21,7 +21,7 @@ from collections.abc import Sequence
 
 import torch
 
-from notelab.nn.norm._function import Spec, normalize
+from notelab.nn.norm._function import Spec, normalize, normalize_with_stats
 
 
 def _shape(normalized_shape: int | Sequence[int]) -> tuple[int, ...]:
@@ -111,7 +111,7 @@ def batch_norm(
             raise ValueError("expected running_mean and running_var when not training")
         fixed = (running_mean.view(spec.affine), running_var.view(spec.affine))
         return normalize(input, weight, bias, *fixed, None, spec)
-    y, mean, var = normalize(input, weight, bias, None, None, flat_mask, spec)
+    y, mean, var = normalize_with_stats(input, weight, bias, None, None, flat_mask, spec)
     _update_running(running_mean, mean, momentum)
     _update_running(running_var, var, momentum, count / (count - 1))
     return y

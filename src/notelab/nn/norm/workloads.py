@@ -53,7 +53,8 @@ class DigitsCNN(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Class scores."""
-        return self.head(self.features(x))
+        scores: torch.Tensor = self.head(self.features(x))
+        return scores
 
 
 class SequenceGRU(nn.Module):
@@ -81,7 +82,8 @@ class SequenceGRU(nn.Module):
         lengths = mask.sum(1).long().cpu()
         packed = nn.utils.rnn.pack_padded_sequence(h, lengths, True, enforce_sorted=False)
         _, last = self.rnn(packed)
-        return self.head(last[-1])
+        scores: torch.Tensor = self.head(last[-1])
+        return scores
 
 
 def digits_data() -> tuple[torch.Tensor, torch.Tensor]:

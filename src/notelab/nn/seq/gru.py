@@ -20,7 +20,8 @@ the one at its last real step, which is what ``nn.GRU`` on the packed sequence r
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
 import torch
 from torch import nn
@@ -61,6 +62,12 @@ class _GRULayer(torch.autograd.Function):
         d_w_ih = d_gi.t() @ x.reshape(steps * batch, -1)
         d_w_hh = d_gh.t() @ before.reshape(steps * batch, hidden)
         return dx, dh0, d_w_ih, d_w_hh, d_gi.sum(0), d_gh.sum(0)
+
+
+# _GRULayer applied, typed (``Function.apply`` has no hints): (x, h0, w_ih, w_hh, b_ih, b_hh)
+# -> the hidden state of every step
+_T = torch.Tensor
+_gru_layer = cast(Callable[[_T, _T, _T, _T, _T, _T], _T], _GRULayer.apply)
 
 
 def _gate_factors(
@@ -144,7 +151,7 @@ def gru_sequence(
     for layer in range(gru.num_layers):
         weights = [getattr(gru, f"{w}_l{layer}") for w in ("weight_ih", "weight_hh")]
         biases = [getattr(gru, f"{b}_l{layer}") for b in ("bias_ih", "bias_hh")]
-        layer_in = _GRULayer.apply(layer_in.contiguous(), hidden[layer], *weights, *biases)
+        layer_in = _gru_layer(layer_in.contiguous(), hidden[layer], *weights, *biases)
         ends = (lengths.to(x.device) - 1).view(1, batch, 1).expand(1, batch, gru.hidden_size)
         last.append(layer_in.gather(0, ends)[0])
     out = layer_in * real.unsqueeze(-1).to(layer_in.dtype)
