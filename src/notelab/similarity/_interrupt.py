@@ -46,18 +46,23 @@ def deferred() -> Iterator[Callable[[], None]]:
     if outer is not None:  # inside another deferred block: that one raises at its end
         yield functools.partial(_check, outer)
         return
-    received: list[int] = []
-
-    def note(signum: int, frame: FrameType | None) -> None:
-        received.append(signum)
-
-    note.received = received  # type: ignore[attr-defined]
+    note = _Note()
     signal.signal(signal.SIGINT, note)
     try:
-        yield functools.partial(_check, received)
+        yield functools.partial(_check, note.received)
     finally:
         signal.signal(signal.SIGINT, current if current is not None else signal.default_int_handler)
-    _check(received)
+    _check(note.received)
+
+
+class _Note:
+    """The SIGINT handler of a deferred block: it notes each signal in ``received``."""
+
+    def __init__(self) -> None:
+        self.received: list[int] = []
+
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
+        self.received.append(signum)
 
 
 def _check(received: list[int]) -> None:

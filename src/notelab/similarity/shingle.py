@@ -59,12 +59,17 @@ def shingles(
     {('a', 'b')}
     """
     _check_params(ngram, unit)
-    units: Sequence[str] = tokens(text) if unit == "word" else _collapse(text)
-    if not units:
-        return set()
-    width = min(ngram, len(units))
-    grams = (units[i : i + width] for i in range(len(units) - width + 1))
-    return {tuple(g) if unit == "word" else g for g in grams}  # type: ignore[misc]
+    if unit == "word":
+        words = tokens(text)
+        return {tuple(words[span]) for span in _windows(len(words), ngram)}
+    chars = _collapse(text)
+    return {chars[span] for span in _windows(len(chars), ngram)}
+
+
+def _windows(units: int, ngram: int) -> list[slice]:
+    """The n-gram windows over ``units`` units: one of them all when fewer than n, none of none."""
+    width = min(ngram, units)
+    return [slice(i, i + width) for i in range(units - width + 1)] if units else []
 
 
 def _collapse(text: str) -> str:
