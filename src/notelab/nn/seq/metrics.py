@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -148,12 +148,11 @@ class _Tally:
     edits: int = 0
     free: Compounding = Compounding(0, 0, 0, 0)
     teacher: Compounding = Compounding(0, 0, 0, 0)
-    by_position: np.ndarray | None = None  # rows: teacher right, free right, count
+    # rows: teacher right, free right, count; one column per position, grown as batches come
+    by_position: np.ndarray = field(default_factory=lambda: np.zeros((3, 0), dtype=np.int64))
 
     def add_positions(self, teacher_ok: np.ndarray, free_ok: np.ndarray, mask: np.ndarray) -> None:
         rows = np.stack([(teacher_ok & mask).sum(0), (free_ok & mask).sum(0), mask.sum(0)])
-        if self.by_position is None:
-            self.by_position = np.zeros((3, 0), dtype=np.int64)
         width = max(self.by_position.shape[1], rows.shape[1])
         grown = np.zeros((3, width), dtype=np.int64)
         grown[:, : self.by_position.shape[1]] += self.by_position
@@ -216,7 +215,7 @@ def evaluate(
 
 
 def _metrics(tally: _Tally) -> SeqMetrics:
-    right_teacher, right_free, counts = tally.by_position  # type: ignore[misc]
+    right_teacher, right_free, counts = tally.by_position
     tokens = int(counts.sum())
     with np.errstate(invalid="ignore", divide="ignore"):
         teacher_curve, free_curve = right_teacher / counts, right_free / counts
