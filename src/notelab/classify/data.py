@@ -75,7 +75,7 @@ def _all_numeric(array: np.ndarray, names: list[str]) -> Features:
 
 def _labels(column: Any) -> np.ndarray:
     """Categories as text (one type for the encoders), missing values as ``nan``."""
-    values = column.astype(str).to_numpy(dtype=object)
+    values: np.ndarray = column.astype(str).to_numpy(dtype=object)
     values[column.isna().to_numpy()] = np.nan
     return values
 
@@ -113,7 +113,8 @@ def _kind(column: Any, declared: bool) -> str:
 def _numbers(column: Any) -> np.ndarray:
     import pandas as pd
 
-    return pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
+    numbers: np.ndarray = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
+    return numbers
 
 
 def target(frame: Any, name: str) -> np.ndarray:
@@ -132,7 +133,8 @@ def target(frame: Any, name: str) -> np.ndarray:
             f"{int(y.isna().sum())} missing (rows {', '.join(map(str, rows))}...)",
             "drop or fill those rows",
         )
-    return y.to_numpy()
+    labels: np.ndarray = y.to_numpy()
+    return labels
 
 
 def _show(value: Any) -> str:

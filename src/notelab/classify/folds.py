@@ -196,7 +196,7 @@ def _connect(address: str) -> Any:
     from distributed import Client
 
     try:
-        return Client(address, timeout=10)
+        return Client(address, timeout=10)  # type: ignore[no-untyped-call]
     except OSError as error:
         raise InputError(
             "a reachable Dask scheduler",

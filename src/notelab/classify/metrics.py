@@ -151,7 +151,8 @@ def _auc(y: np.ndarray, p: dict[str, Any], classes: np.ndarray) -> float:
 
 
 def _onehot(y: np.ndarray, classes: np.ndarray) -> np.ndarray:
-    return (np.asarray(y)[:, None] == np.asarray(classes)[None, :]).astype(float)
+    onehot: np.ndarray = (np.asarray(y)[:, None] == np.asarray(classes)[None, :]).astype(float)
+    return onehot
 
 
 def _log_loss(y: np.ndarray, p: dict[str, Any], classes: np.ndarray) -> float:

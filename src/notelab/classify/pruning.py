@@ -95,12 +95,12 @@ class PrunedTree(ClassifierMixin, BaseEstimator):
     def predict(self, X: Any) -> np.ndarray:
         """Class labels."""
         X = self._checked(X)
-        return self.estimator_.predict(X)
+        return np.asarray(self.estimator_.predict(X))
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities (leaf class fractions)."""
         X = self._checked(X)
-        return self.estimator_.predict_proba(X)
+        return np.asarray(self.estimator_.predict_proba(X))
 
     def _checked(self, X: Any) -> Any:
         from sklearn.utils.validation import check_is_fitted, validate_data

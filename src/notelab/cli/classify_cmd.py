@@ -94,7 +94,18 @@ def classify_group() -> None:
 @click.option("--plot", type=click.Path(path_type=Path), help="Draw the leaderboard (PNG).")
 @json_option
 def compare_command(
-    data, target, categorical, models, seed, jobs, scheduler, cv, repeats, metric, plot, as_json
+    data: Path,
+    target: str,
+    categorical: str | None,
+    models: str | None,
+    seed: int,
+    jobs: int,
+    scheduler: str | None,
+    cv: int,
+    repeats: int,
+    metric: str,
+    plot: Path | None,
+    as_json: bool,
 ) -> None:
     """Rank classifiers on DATA (CSV, Parquet or JSONL) by repeated stratified k-fold.
 
@@ -203,7 +214,18 @@ def _print_warnings(messages: list[str]) -> None:
 @click.option("--plot", type=click.Path(path_type=Path), help="Draw depth and noise curves (PNG).")
 @json_option
 def profile_command(
-    data, target, categorical, models, seed, jobs, scheduler, cv, max_rows, noise, plot, as_json
+    data: Path,
+    target: str,
+    categorical: str | None,
+    models: str | None,
+    seed: int,
+    jobs: int,
+    scheduler: str | None,
+    cv: int,
+    max_rows: int,
+    noise: str,
+    plot: Path | None,
+    as_json: bool,
 ) -> None:
     """Measure each classifier's pros and cons on DATA (note 2).
 
@@ -309,7 +331,16 @@ def _print_profile(document: dict[str, Any]) -> None:
 @click.option("--max-depth", type=click.IntRange(min=1), help="Limit the tree's depth.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @json_option
-def explain_command(data, target, categorical, row, pruned, max_depth, seed, as_json) -> None:
+def explain_command(
+    data: Path,
+    target: str,
+    categorical: str | None,
+    row: int,
+    pruned: bool,
+    max_depth: int | None,
+    seed: int,
+    as_json: bool,
+) -> None:
     """Fit a decision tree on DATA and print ROW's decision path as rules.
 
     \b
