@@ -61,15 +61,13 @@ def shingles(
     _check_params(ngram, unit)
     if unit == "word":
         words = tokens(text)
-        return {tuple(words[span]) for span in _windows(len(words), ngram)}
+        width = min(ngram, len(words))
+        return (
+            {tuple(words[i : i + width]) for i in range(len(words) - width + 1)} if words else set()
+        )
     chars = _collapse(text)
-    return {chars[span] for span in _windows(len(chars), ngram)}
-
-
-def _windows(units: int, ngram: int) -> list[slice]:
-    """The n-gram windows over ``units`` units: one of them all when fewer than n, none of none."""
-    width = min(ngram, units)
-    return [slice(i, i + width) for i in range(units - width + 1)] if units else []
+    width = min(ngram, len(chars))
+    return {chars[i : i + width] for i in range(len(chars) - width + 1)} if chars else set()
 
 
 def _collapse(text: str) -> str:
