@@ -161,3 +161,18 @@ def test_help_lists_the_subcommands_with_examples():
     for name in ("compare", "profile", "explain"):
         assert name in result.stdout
     assert "Examples" in run_cli("classify", "compare", "--help").stdout
+
+
+@pytest.mark.parametrize("link", [False, True])
+def test_plot_over_the_input_is_refused_and_the_input_kept(iris_files, tmp_path, link):
+    _, paths = iris_files
+    data = tmp_path / "iris.csv"
+    data.write_bytes(paths["csv"].read_bytes())
+    plot = data
+    if link:  # another name for the same file
+        plot = tmp_path / "board.png"
+        plot.hardlink_to(data)
+    before = data.read_bytes()
+    result = run_cli("classify", "compare", str(data), "--target", "species", "--plot", str(plot))
+    assert result.code == 2 and "inputs are never modified" in result.stderr
+    assert data.read_bytes() == before

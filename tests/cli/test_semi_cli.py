@@ -220,3 +220,14 @@ def test_help_has_examples():
     for command in ("compare", "label"):
         result = run_cli("semi", command, "--help")
         assert result.code == 0 and "Examples:" in result.stdout
+
+
+def test_output_hard_linked_to_the_input_refused(tables, tmp_path):
+    _, _, paths = tables
+    data = tmp_path / "in.csv"
+    data.write_bytes(paths["csv"].read_bytes())
+    other = tmp_path / "out.csv"
+    other.hardlink_to(data)
+    result = run_cli("semi", "label", str(data), "--target", "label", "-o", str(other))
+    assert result.code == 2 and "inputs are never modified" in result.stderr
+    assert data.read_bytes() == paths["csv"].read_bytes()

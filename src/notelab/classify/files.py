@@ -14,16 +14,12 @@ import numpy as np
 
 from notelab._util import InputError, atomic_write_png
 from notelab._util.frames import read_frame
+from notelab._util.paths import refuse_overwriting_inputs
 from notelab.classify.compare import Comparison, compare
 from notelab.classify.data import table
 from notelab.classify.explain import Explanation, explain
 from notelab.classify.pipeline import make_pipeline
 from notelab.classify.profile import NOISE_COLUMNS, Profile, profile
-
-
-def _refuse_input_as_output(data: Path, plot: Path | None) -> None:
-    if plot is not None and Path(plot).resolve() == Path(data).resolve():
-        raise InputError("a --plot path other than the input", str(plot), "pick another file")
 
 
 def compare_file(
@@ -36,7 +32,7 @@ def compare_file(
     **options: Any,
 ) -> Comparison:
     """Read ``data``, :func:`~notelab.classify.compare` its models, draw the leaderboard."""
-    _refuse_input_as_output(data, plot)
+    refuse_overwriting_inputs([plot], [data])
     feats, y = table(read_frame(data), target, categorical)
     result = compare(
         feats.X,
@@ -62,7 +58,7 @@ def profile_file(
     **options: Any,
 ) -> Profile:
     """Read ``data``, :func:`~notelab.classify.profile` it, draw depth and noise curves."""
-    _refuse_input_as_output(data, plot)
+    refuse_overwriting_inputs([plot], [data])
     feats, y = table(read_frame(data), target, categorical)
     result = profile(feats.X, y, categorical=feats.categorical or None, noise=noise, **options)
     if plot is not None:

@@ -15,6 +15,7 @@ import numpy as np
 
 from notelab._util import InputError, atomic_write_bytes, atomic_write_png, atomic_writer
 from notelab._util.frames import read_frame
+from notelab._util.paths import refuse_overwriting_inputs
 from notelab.learning._threads import one_blas_thread
 from notelab.learning.label import Labelling, label_rows
 from notelab.learning.protocol import Curve, curve
@@ -208,10 +209,7 @@ def check_output(output: Path, source: Path | None, table: LabelledTable) -> Non
             repr(Path(output).name),
             "e.g. --output labelled.csv",
         )
-    if source is not None and Path(output).resolve() == Path(source).resolve():
-        raise InputError(
-            "an --output other than the input", str(output), "inputs are never modified"
-        )
+    refuse_overwriting_inputs([output], [] if source is None else [source])
     clash = [c for c in ("predicted", "confidence") if c in table.frame.columns]
     if clash:
         raise InputError(
