@@ -67,13 +67,14 @@ class Estimate:
     @classmethod
     def mean_interval(
         cls,
-        samples: Sequence[float],
+        samples: Sequence[float] | np.ndarray,
         *,
         unit: str = "",
         method: str = "",
         correction: float = 0.0,
+        confidence: float = CONFIDENCE,
     ) -> Estimate:
-        """The mean of ``samples`` with Student's t interval.
+        """The mean of ``samples`` with Student's t interval (95% unless ``confidence``).
 
         ``correction`` widens it for samples that are not independent: the variance of the mean
         becomes ``(1/n + correction) s^2`` instead of ``s^2 / n`` (Nadeau and Bengio's
@@ -93,12 +94,7 @@ class Estimate:
             return cls(mean, mean, mean, 1, method or "one measurement", unit)
         from scipy import stats
 
-        se = (
-            math.sqrt((1 / n + correction) * float(x.var(ddof=1)))
-            if correction
-            else float(x.std(ddof=1)) / math.sqrt(n)
-        )
-        half = float(stats.t.ppf(0.5 + CONFIDENCE / 2, n - 1)) * se
+        half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * standard_error(x, correction)
         return cls(mean, mean - half, mean + half, n, method or f"mean of {n}", unit)
 
     @classmethod
@@ -202,6 +198,21 @@ class Estimate:
     def as_dict(self) -> dict[str, Any]:
         """Plain values for ``results.json``."""
         return asdict(self)
+
+
+def standard_error(samples: np.ndarray, correction: float = 0.0) -> float:
+    """Standard error of the mean of ``samples``: ``s / sqrt(n)``, or with a ``correction``
+    for samples that are not independent, ``sqrt((1/n + correction) s^2)`` (Nadeau and Bengio).
+
+    Examples
+    --------
+    >>> round(standard_error(np.array([1.0, 2.0, 3.0])), 4)
+    0.5774
+    """
+    n = len(samples)
+    if correction:
+        return math.sqrt((1 / n + correction) * float(samples.var(ddof=1)))
+    return float(samples.std(ddof=1)) / math.sqrt(n)
 
 
 def error_bars(estimates: Sequence[Estimate]) -> tuple[list[float], list[list[float]]]:

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-CONFIDENCE = 0.95
+from notelab._util.estimate import CONFIDENCE, Estimate, standard_error
+
 HOLDOUT_TEST_FRACTION = 0.2  # cv=1: one stratified 80/20 split per repeat
 
 
@@ -89,18 +90,8 @@ def corrected_interval(
     >>> round(mean, 2), round(low, 3), round(high, 3)
     (0.88, 0.774, 0.986)
     """
-    from scipy import stats
-
-    x = np.asarray(scores, dtype=float)
-    mean = float(np.mean(x))
-    if len(x) < 2:
-        return mean, mean, mean
-    half = float(stats.t.ppf(0.5 + confidence / 2, len(x) - 1)) * _corrected_se(x, ratio)
-    return mean, mean - half, mean + half
-
-
-def _corrected_se(x: np.ndarray, ratio: float) -> float:
-    return math.sqrt((1 / len(x) + ratio) * float(np.var(x, ddof=1)))
+    est = Estimate.mean_interval(scores, correction=ratio, confidence=confidence)
+    return est.value, est.low, est.high
 
 
 def corrected_ttest(
@@ -127,7 +118,7 @@ def corrected_ttest(
     n = len(d)
     if n < 2:
         return CorrectedTest(mean, low, high, math.nan, math.nan, n)
-    se = _corrected_se(d, ratio)
+    se = standard_error(d, ratio)
     # identical differences on every fold: no spread, so any nonzero mean is decisive
     t = mean / se if se > 0 else (0.0 if mean == 0 else math.copysign(math.inf, mean))
     p = float(2 * stats.t.sf(abs(t), n - 1))
