@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from notelab._util import InputError
+from notelab._util.dask import connect
 from notelab.classify.data import Features
 from notelab.classify.metrics import predict_all, score_all
 from notelab.classify.models import MODELS
@@ -186,20 +186,7 @@ def _backend(scheduler: Any) -> Iterator[None]:
     with contextlib.ExitStack() as stack:
         client = scheduler
         if not isinstance(client, Client):
-            client = stack.enter_context(_connect(scheduler))
+            client = stack.enter_context(connect(scheduler))
         stack.enter_context(client.as_current())
         stack.enter_context(parallel_config(backend="dask"))
         yield
-
-
-def _connect(address: str) -> Any:
-    from distributed import Client
-
-    try:
-        return Client(address, timeout=10)  # type: ignore[no-untyped-call]
-    except OSError as error:
-        raise InputError(
-            "a reachable Dask scheduler",
-            repr(address),
-            f"start one with `dask scheduler` ({error})",
-        ) from None

@@ -39,18 +39,12 @@ def dask_client(workers: int | None, scheduler: str | None) -> Iterator[Any]:
     """A Dask client: to ``scheduler`` when given, else to a local cluster of ``workers``."""
     from distributed import Client, LocalCluster
 
+    from notelab._util.dask import connect
+
     if workers is not None and workers < 1:
         raise InputError("--workers as a positive integer", repr(workers), "e.g. --workers 2")
     if scheduler:
-        try:
-            client = Client(scheduler, timeout=10)  # type: ignore[no-untyped-call]  # distributed: untyped
-        except OSError as error:
-            raise InputError(
-                "a reachable Dask scheduler",
-                repr(scheduler),
-                f"start one with `dask scheduler` ({error})",
-            ) from None
-        with client:
+        with connect(scheduler) as client:
             yield client
         return
     import dask
