@@ -176,3 +176,12 @@ def test_plot_over_the_input_is_refused_and_the_input_kept(iris_files, tmp_path,
     result = run_cli("classify", "compare", str(data), "--target", "species", "--plot", str(plot))
     assert result.code == 2 and "inputs are never modified" in result.stderr
     assert data.read_bytes() == before
+
+
+def test_bad_input_on_a_pipe_is_the_error_line_alone(tmp_path):
+    path = tmp_path / "empty.csv"
+    path.write_text("")
+    result = run_cli("classify", "compare", str(path), "--target", "y")  # stderr is a pipe here
+    assert result.code == 2
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()]
+    assert result.stderr.startswith("error: expected a CSV file with a header and rows")

@@ -32,12 +32,14 @@ def emit_json(document: Any) -> None:
 
 def progress_bar(console: Console | None = None, *, disable: bool = False) -> Progress:
     """A progress bar on stderr (hidden when stderr is not a terminal or ``disable``)."""
+    console = console or stderr_console()
     return Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         TextColumn("{task.completed}/{task.total}"),
         TimeElapsedColumn(),
-        console=console or stderr_console(),
-        disable=disable,
+        console=console,
+        # rich draws a last frame even where it cannot animate: a log or pipe gets a stale bar
+        disable=disable or not console.is_terminal,
         transient=False,
     )
