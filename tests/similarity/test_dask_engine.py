@@ -55,3 +55,64 @@ def test_line_numbers_and_errors_across_ranges(dask_client, tmp_path, monkeypatc
     path.write_text("\n".join(lines) + "\n")
     with pytest.raises(InputError, match=r"ids\.jsonl:34"):
         dedup_files([path], client=dask_client)
+
+
+@pytest.mark.parametrize("way", ["workers", "streamed", "gzip"])
+def test_outputs_written_by_workers_or_streamed_are_the_same_bytes(
+    dask_client, files, tmp_path, monkeypatch, way
+):
+    """The workers write their partitions into the file where they see it; elsewhere (here
+    made to look so, or a .gz name) the lines come through the client: the same bytes."""
+    import gzip
+
+    from notelab.similarity import dask_output
+
+    monkeypatch.setattr(dask_engine, "_MIN_PART_BYTES", 4096)
+    shared, seen = dask_output._shared_file, []
+    monkeypatch.setattr(
+        dask_output,
+        "_shared_file",
+        lambda h, c: seen.append(shared(h, c)) or (seen[-1] if way == "workers" else None),
+    )
+    suffix = ".jsonl.gz" if way == "gzip" else ".jsonl"
+    local = DedupOutputs(tmp_path / "kept.jsonl", tmp_path / "dup.jsonl")
+    remote = DedupOutputs(tmp_path / f"kept-d{suffix}", tmp_path / f"dup-d{suffix}")
+    dedup_files(files, DedupOptions(threshold=0.7), outputs=local)
+    dedup_files(files, DedupOptions(threshold=0.7), outputs=remote, client=dask_client)
+    read = gzip.decompress if way == "gzip" else bytes
+    assert read(remote.output.read_bytes()) == local.output.read_bytes()
+    assert read(remote.duplicates.read_bytes()) == local.duplicates.read_bytes()
+    assert len(seen) == 2 and all(seen) == (way != "gzip")  # the workers saw the plain files
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+class _Client:
+    """Stands for a Dask client whose workers see (or do not see) the client's files."""
+
+    def __init__(self, sees: bool) -> None:
+        self.sees = sees
+
+    def run(self, function, *args):
+        return {"w1": function(*args), "w2": self.sees and function(*args)}
+
+
+@pytest.mark.parametrize("sees", [True, False])
+def test_shared_file_asks_every_worker_and_leaves_the_file_empty(tmp_path, sees):
+    from notelab.similarity.dask_output import _shared_file
+
+    with open(tmp_path / "out.tmp", "wb") as handle:
+        found = _shared_file(handle, _Client(sees))
+        assert handle.tell() == 0
+    assert found == (str(tmp_path / "out.tmp") if sees else None)
+    assert (tmp_path / "out.tmp").read_bytes() == b""
+
+
+def test_shared_file_refuses_what_workers_cannot_write(tmp_path):
+    import gzip
+    import io
+
+    from notelab.similarity.dask_output import _shared_file
+
+    with gzip.open(tmp_path / "out.gz", "wb") as packed:
+        assert _shared_file(packed, _Client(True)) is None
+    assert _shared_file(io.BytesIO(), _Client(True)) is None

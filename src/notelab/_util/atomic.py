@@ -57,7 +57,8 @@ def atomic_writer(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[
     _make_parent(target)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
-        with os.fdopen(fd, "wb") as raw:
+        os.close(fd)
+        with open(tmp, "wb") as raw:  # opened by name: ``raw.name`` is the temporary file
             with _wrap(raw, mode, target) as handle:
                 yield handle
             raw.flush()

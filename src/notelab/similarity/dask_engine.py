@@ -7,19 +7,17 @@ sketching, band keys and verification as the local engine. Band keys are shuffle
 that each bucket's documents meet in one task; candidates are verified by tasks holding both
 partitions' sketches; connected components are a tree of union-finds
 (:mod:`notelab.similarity.dask_components`). The client holds the candidate and similar
-pairs, one kept number and length per document, and one partition's output at a time while
-it writes: never the text. Same input and seed: the same pairs and clusters as the local
+pairs and one kept number and length per document, never the text: the workers write the
+outputs (:mod:`notelab.similarity.dask_output`). Same input and seed: the same pairs and clusters as the local
 engine, because both run the same code on the same global document numbers.
 """
 
 from __future__ import annotations
 
-import collections
 import hashlib
-import itertools
 import operator
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TypedDict
 
 import numpy as np
@@ -38,7 +36,7 @@ if TYPE_CHECKING:
     from dask.delayed import Delayed
 
 _MIN_PART_BYTES = 1 << 20
-_MAX_PART_BYTES = 1 << 25  # so the client never holds more than this much of the output
+_MAX_PART_BYTES = 1 << 25  # where outputs are streamed, the most the client holds at once
 _PARTS_PER_WORKER = 4  # partitions of unequal cost still even out over the workers
 
 Plan = list[list[tuple[str, int, int]]]  # partitions of (path, start, end) pieces
@@ -357,43 +355,3 @@ def _dask_dedup(
     result = _outcome(stats, candidates, pairs, jaccard, labels, kept_as, summary["nonempty"])
     reading = {k: summary[k] for k in ("bad_lines", "replaced_bytes")}
     return result, parts, reading
-
-
-def _partition_output(
-    corpus: Corpus, kept_as: np.ndarray, base: int, kind: str, rep_ids: dict[int, str]
-) -> list[bytes]:
-    from notelab.similarity.output import _json_line
-
-    own = np.arange(base, base + len(kept_as))
-    if kind == "output":
-        lines = [corpus.lines[i] for i in np.flatnonzero(kept_as == own)]
-    else:
-        removed = np.flatnonzero((kept_as >= 0) & (kept_as != own))
-        lines = [
-            _json_line({**corpus.record(int(i)), "duplicate_of": rep_ids[int(kept_as[i])]})
-            for i in removed
-        ]
-    return [b"\n".join(lines)] if lines else []  # one piece to send: the partition's lines
-
-
-def _partition_lines(
-    parts: _Partitions, result: DedupResult, kind: str, rep_ids: dict[int, str]
-) -> Iterator[bytes]:
-    """The ``output`` (kept records) or ``duplicates`` lines, made on the workers and
-    brought here one partition at a time, in corpus order; the workers make the next
-    partitions' lines (one per worker, and one more) while this one is written."""
-    from dask import delayed
-
-    ends = [*parts.bases[1:].tolist(), len(result.kept_as)]
-    wanted = rep_ids if kind == "duplicates" else {}
-    tasks = (
-        delayed(_partition_output)(parts.corpora[p], result.kept_as[base:end], base, kind, wanted)
-        for p, (base, end) in enumerate(zip(parts.bases.tolist(), ends, strict=True))
-    )
-    ahead = len(parts.client.scheduler_info().get("workers", {})) + 1
-    pending = collections.deque(parts.client.compute(list(itertools.islice(tasks, ahead))))
-    while pending:
-        done = pending.popleft()
-        pending.extend(parts.client.compute(list(itertools.islice(tasks, 1))))
-        yield from done.result()
-        del done  # the worker may drop the partition's lines

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import os
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -26,8 +26,8 @@ from notelab.similarity.timing import PhaseTimer
 
 PathLike = str | os.PathLike[str]
 Progress = Callable[[str], None]
-Lines = Callable[[], Iterator[bytes]]  # makes an output's lines as they are written
-Targets = dict[PathLike, Iterator[bytes]]  # each output file and its lines
+Lines = Callable[[], Iterable[bytes]]  # makes an output's lines as they are written
+Targets = dict[PathLike, Iterable[bytes]]  # each output file and its lines
 
 
 @dataclass(frozen=True)
@@ -145,15 +145,16 @@ def _run_dask(
     client: Any,
     timer: PhaseTimer,
 ) -> tuple[DedupReport, Targets]:
-    from notelab.similarity.dask_engine import _dask_dedup, _partition_lines
+    from notelab.similarity.dask_engine import _dask_dedup
+    from notelab.similarity.dask_output import PartitionLines
 
     result, parts, reading = _dask_dedup(paths, dedup, read, client, timer)
     report = DedupReport(result, reading["bad_lines"], reading["replaced_bytes"], "dask")
     nodes = np.concatenate([result.pairs.ravel(), result.kept_as[result.removed]])
     ids = parts.ids_of(nodes) if len(nodes) else {}
     lines: dict[str, Lines] = {
-        "output": lambda: _partition_lines(parts, result, "output", {}),
-        "duplicates": lambda: _partition_lines(parts, result, "duplicates", ids),
+        "output": lambda: PartitionLines(parts, result, "output", {}),
+        "duplicates": lambda: PartitionLines(parts, result, "duplicates", ids),
     }
     return report, _targets(outputs, result, lines, lambda doc: ids[int(doc)])
 
