@@ -16,7 +16,7 @@ from notelab.similarity.lsh import candidate_pairs
 
 _PIECES = st.sampled_from(
     ["a", "B", "zz", " ", "\t", "\n", "\u2028", "\xa0", "é", "E\u0301", "İ", "ǅ", "ß", "😀",
-     "_", "1", "-", ",", "Ω", "ﬁ", "\u3000", "字", "\x0b"]
+     "_", "1", "-", ",", "Ω", "ﬁ", "\u3000", "字", "\x0b", "Σ", "ΑΣ", "ς"]
 )  # fmt: skip
 _TEXT = st.one_of(st.lists(_PIECES, max_size=40).map("".join), st.text(max_size=60))
 _CORPUS = st.lists(_TEXT, min_size=1, max_size=12).map(lambda t: t + t[: len(t) // 2])

@@ -1,3 +1,7 @@
+import subprocess
+import sys
+import unicodedata
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -5,9 +9,9 @@ from hypothesis import strategies as st
 
 from notelab._util import InputError
 from notelab.similarity import exact_jaccard, shingles, tokens
-from notelab.similarity.shingle import _shingle_hash_sets
+from notelab.similarity.shingle import _character_tables, _encode, _shingle_hash_sets
 
-texts = st.text(alphabet=st.sampled_from("ab cdé.\nÀ\t1_-"), max_size=40)
+texts = st.text(alphabet=st.sampled_from("ab cdé.\nÀ\t1_-ΣΑİ\u0307"), max_size=40)
 
 
 def test_normalisation_nfc_and_lower():
@@ -46,3 +50,48 @@ def test_hashed_jaccard_equals_exact(a, b, ngram, unit):
 def test_bad_parameters(ngram, unit):
     with pytest.raises(InputError):
         shingles("x", ngram, unit)
+
+
+def test_lower_case_table_is_str_lower_of_each_character():
+    tables = _character_tables()
+    for c in [*range(0x250), 0x130, 0x3A3, 0x1E9E, 0x10400, 0x1F600, 0xD800, sys.maxunicode]:
+        lowered = chr(c).lower()
+        assert tables.lower[c] == (ord(lowered) if len(lowered) == 1 else c), hex(c)
+    assert set(tables.context) == {"\u0130", "\u03a3"}  # lower case longer, or by context
+
+
+@pytest.mark.parametrize(
+    "text", ["ΟΔΟΣ ΣΑΣ", "ΑΣ.Σ", "İstanbul İİ", "CAFÉ ǅ ẞ Ω", "Σ", "x" * 300 + " ΜΑΣ"]
+)
+def test_kernels_lower_the_case_as_str_lower(text):
+    """Texts the kernels lower themselves, and texts lowered first (final sigma, İ)."""
+    values, offsets = _shingle_hash_sets([text, unicodedata.normalize("NFC", text).lower()], 2)
+    assert np.array_equal(values[offsets[0] : offsets[1]], values[offsets[1] : offsets[2]])
+    assert offsets[1] == len(shingles(text, 2))
+
+
+def test_same_sets_however_the_documents_are_cut_among_threads():
+    from notelab.similarity._text_kernels import shingle_sets
+
+    texts = ["a b c " * n + "Ω" * (n % 3) for n in range(40)] + ["", "x" * 5000]
+    codes, offsets = _encode(texts, _character_tables().context)
+    size = len(codes) + len(texts) + 1
+    results = [
+        shingle_sets(
+            codes, offsets, 3, True, *_character_tables()[:3],
+            np.empty(size, np.uint64), np.empty(size, np.uint64), np.empty(size, np.int64), runs,
+        )
+        for runs in (1, 2, 3, 7, 100)
+    ]  # fmt: skip
+    for values, sizes in results[1:]:
+        assert np.array_equal(values, results[0][0]) and np.array_equal(sizes, results[0][1])
+
+
+def test_loading_the_compiled_kernels_does_not_import_scipy_linalg():
+    code = (
+        "import sys; from notelab.similarity.shingle import _shingle_hash_sets;"
+        "from notelab.similarity._kernels import kernels; kernels('text', 10**9);"
+        "v, o = _shingle_hash_sets(['a b c'] * 3); print(o[-1], 'scipy.linalg' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["3", "False"]

@@ -10,6 +10,12 @@ numba's OpenMP threads are started with ``OMP_WAIT_POLICY=PASSIVE`` (unless the 
 policy): between parallel loops they sleep instead of spinning. On a busy machine spinning
 threads burned 35-70% more CPU in shingling (a thread preempted, its partner spinning at
 the barrier) and ran slower; on an idle one the difference is within noise.
+
+Loading a cached kernel makes numba import its numpy implementations, whose module asks
+whether scipy's BLAS is there (for ``np.convolve`` and ``np.correlate`` of floats only) by
+importing ``scipy.linalg``: 0.15-0.23 CPU-seconds, 7% of a 160 MB deduplication, for
+functions no kernel here calls. That one question is answered "no" (see
+:func:`_load_numba`) when scipy.linalg is not loaded already.
 """
 
 from __future__ import annotations
@@ -37,9 +43,11 @@ def _numba_loaded() -> bool:
     return "numba" in sys.modules
 
 
-# (data, offsets, ngram, word_mode, is_word, is_space, scratch, spare, tally) -> (values, offsets)
+# (data, offsets, ngram, word_mode, is_word, is_space, lower, scratch, spare, tally, runs)
+# -> (values, offsets)
 ShingleSets = Callable[
-    [Bytes, Ints, int, bool, Flags, Flags, Hashes, Hashes, Ints], tuple[Hashes, Ints]
+    [Bytes, Ints, int, bool, Flags, Flags, Codes, Hashes, Hashes, Ints, int],
+    tuple[Hashes, Ints],
 ]
 
 
@@ -101,9 +109,28 @@ def kernels(
     if not compiled:
         module = importlib.import_module("notelab.similarity._numpy_kernels")
     else:
+        _load_numba()
         _start_threads()
         module = importlib.import_module(f"notelab.similarity._{family}_kernels")
     return cast(TextKernels | MinhashKernels | BandKernels | PairKernels | ClusterKernels, module)
+
+
+def _load_numba() -> None:
+    """Import numba's numpy implementations with scipy's BLAS reported missing, unless
+    scipy.linalg is loaded already (then the question costs nothing) or they are imported.
+
+    It changes only how numba compiles ``np.convolve``/``np.correlate`` of floats (a loop
+    instead of BLAS's dot): none of the kernels calls them; everything else BLAS backs in
+    numba (``np.dot``, ``np.linalg``) imports scipy itself when compiled.
+    """
+    blocked = "scipy.linalg.cython_blas"
+    if "numba.np.arraymath" in sys.modules or "scipy.linalg" in sys.modules:
+        return
+    sys.modules[blocked] = None  # type: ignore[assignment]  # "import" raises ImportError
+    try:
+        importlib.import_module("numba.np.arraymath")
+    finally:
+        del sys.modules[blocked]
 
 
 def _start_threads() -> None:

@@ -29,10 +29,11 @@ with np.errstate(over="ignore"):
     _SPACE_UNIT = mix(np.uint64(32) + GOLDEN)
 
 
-def _code_points(data: np.ndarray, lo: int, hi: int) -> np.ndarray:
-    """The code points of one document's UTF-8 bytes, ASCII lower-cased (as the kernel)."""
-    text = data[lo:hi].tobytes().lower().decode("utf-8", "surrogatepass")
-    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
+def _code_points(data: np.ndarray, lo: int, hi: int, lower: np.ndarray) -> np.ndarray:
+    """The code points of one document's UTF-8 bytes, lower-cased by ``lower`` (as the
+    kernel)."""
+    text = data[lo:hi].tobytes().decode("utf-8", "surrogatepass")
+    return lower[np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)]
 
 
 def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -89,16 +90,18 @@ def shingle_sets(
     word_mode: bool,
     is_word: Flags,
     is_space: Flags,
+    lower: Codes,
     scratch: Hashes,
     spare: Hashes,
     tally: Ints,
+    runs: int,
 ) -> tuple[Hashes, Ints]:
     """Sorted unique shingle hashes of every document, as (values, offsets) in CSR layout
-    (``scratch``, ``spare`` and ``tally`` are the compiled kernel's, unused here)."""
+    (``scratch``, ``spare``, ``tally`` and ``runs`` are the compiled kernel's, unused here)."""
     sets = []
     with np.errstate(over="ignore"):
         for d in range(len(offsets) - 1):
-            codes = _code_points(data, offsets[d], offsets[d + 1])
+            codes = _code_points(data, offsets[d], offsets[d + 1], lower)
             units = _word_units(codes, is_word) if word_mode else _char_units(codes, is_space)
             sets.append(np.unique(_grams(units, ngram)))
     sizes = np.fromiter(map(len, sets), np.int64, len(sets))

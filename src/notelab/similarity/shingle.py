@@ -11,6 +11,7 @@ import sys
 import unicodedata
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -97,29 +98,64 @@ def _check_params(ngram: int, unit: str) -> None:
         raise InputError(f"unit from {', '.join(UNITS)}", repr(unit))
 
 
-@functools.cache
-def _character_tables() -> tuple[np.ndarray, np.ndarray]:
-    """Python's ``\\w`` and ``\\s`` as boolean tables over every code point.
+class _Tables(NamedTuple):
+    """What the kernels look up per code point, and the characters they cannot lower."""
 
-    Built once per Unicode version (about 0.7 s) and cached in the user's cache directory.
+    is_word: np.ndarray  # bool: Python's ``\w``
+    is_space: np.ndarray  # bool: Python's ``\s``
+    lower: np.ndarray  # uint32: ``chr(c).lower()`` where that is one character, else c
+    context: str  # characters whose ``str.lower`` is not one character's own: the text's
+
+
+# Capital sigma lowers to a final sigma at the end of a word (str.lower looks around it);
+# the other characters of ``_Tables.context`` lower to more than one character (İ).
+_SIGMA = "\u03a3"
+
+
+@functools.cache
+def _character_tables() -> _Tables:
+    """Python's ``\\w``, ``\\s`` and lower case as tables over every code point.
+
+    Built once per Unicode version (about 1 s) and cached in the user's cache directory.
     """
     cache = _cache_dir() / f"chartables-unicode-{unicodedata.unidata_version}.npz"
     size = sys.maxunicode + 1
     try:
         with np.load(cache) as stored:
-            return (
+            lower = np.arange(size, dtype=np.uint32)
+            lower[stored["lower_from"]] = stored["lower_to"]
+            return _Tables(
                 np.unpackbits(stored["word"])[:size].astype(np.bool_),
                 np.unpackbits(stored["space"])[:size].astype(np.bool_),
+                lower,
+                "".join(map(chr, stored["context"].tolist())),
             )
     except (OSError, KeyError, ValueError):
         pass
-    everything = "".join(map(chr, range(size)))
-    is_word, is_space = _runs_table(_WORD, everything), _runs_table(_SPACES, everything)
+    tables = _build_tables(size)
+    changed = np.flatnonzero(tables.lower != np.arange(size, dtype=np.uint32))
     with contextlib.suppress(OSError):
         buffer = io.BytesIO()
-        np.savez(buffer, word=np.packbits(is_word), space=np.packbits(is_space))
+        np.savez(
+            buffer,
+            word=np.packbits(tables.is_word),
+            space=np.packbits(tables.is_space),
+            lower_from=changed,
+            lower_to=tables.lower[changed],
+            context=np.array(list(map(ord, tables.context)), np.uint32),
+        )
         atomic_write_bytes(cache, buffer.getvalue())
-    return is_word, is_space
+    return tables
+
+
+def _build_tables(size: int) -> _Tables:
+    everything = "".join(map(chr, range(size)))
+    lowered = [chr(c).lower() for c in range(size)]
+    lower = np.fromiter(
+        (ord(x) if len(x) == 1 else c for c, x in enumerate(lowered)), np.uint32, size
+    )
+    context = _SIGMA + "".join(chr(c) for c, x in enumerate(lowered) if len(x) != 1)
+    return _Tables(_runs_table(_WORD, everything), _runs_table(_SPACES, everything), lower, context)
 
 
 def _cache_dir() -> Path:
@@ -141,16 +177,24 @@ def _runs_table(pattern: re.Pattern[str], everything: str) -> np.ndarray:
 _BYTES_PER_THREAD = 1 << 22
 
 
-def _encode(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Normalised texts as one flat array of UTF-8 bytes plus offsets, for the kernels (ASCII
-    texts need no normalising but lower case, which the kernel does)."""
-    prepared = [
-        t.encode() if t.isascii() else _normalise(t).encode("utf-8", "surrogatepass") for t in texts
-    ]
+def _encode(texts: Sequence[str], context: str) -> tuple[np.ndarray, np.ndarray]:
+    """NFC texts as one flat array of UTF-8 bytes plus offsets, for the kernels, which lower
+    the case one character at a time; a text holding a character of ``context`` (whose
+    lower case is not its own character's) comes lower-cased here, by ``str.lower``."""
+    prepared = [t.encode() if t.isascii() else _prepare(t, context) for t in texts]
     lengths = np.fromiter(map(len, prepared), np.int64, len(prepared))
     offsets = np.zeros(len(prepared) + 1, np.int64)
     np.cumsum(lengths, out=offsets[1:])
     return np.frombuffer(b"".join(prepared), np.uint8), offsets
+
+
+def _prepare(text: str, context: str) -> bytes:
+    """UTF-8 of a text that is not ASCII: NFC, and lower-cased if the kernels cannot."""
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    if any(c in text for c in context):
+        text = text.lower()  # the kernels' table then leaves it as it is (tested)
+    return text.encode("utf-8", "surrogatepass")
 
 
 def _chunks(offsets: np.ndarray, size: int) -> Iterator[tuple[int, int]]:
@@ -173,19 +217,30 @@ def _shingle_hash_sets(
     np.cumsum(sizes, out=bounds[1:])
     tables = _character_tables()
     module = kernels("text", int(bounds[-1]))
-    kernel, chunk = module.shingle_sets, _BYTES_PER_THREAD * module.threads()
+    kernel, threads = module.shingle_sets, module.threads()
+    chunk = _BYTES_PER_THREAD * threads
     parts = []
     scratch = spare = np.empty(0, np.uint64)
     tally = np.empty(0, np.int64)
     with deferred() as check:
         for lo, hi in _chunks(bounds, chunk):
             check()
-            codes, offsets = _encode(texts[lo:hi])
+            codes, offsets = _encode(texts[lo:hi], tables.context)
             if len(scratch) < len(codes) or len(tally) < len(codes) + hi - lo + 1:
                 size = 5 * (len(codes) + hi - lo + 1) // 4  # reused by the chunks after
                 scratch, spare = (np.empty(size, np.uint64) for _ in range(2))
                 tally = np.empty(size, np.int64)
             parts.append(
-                kernel(codes, offsets, int(ngram), unit == "word", *tables, scratch, spare, tally)
+                kernel(
+                    codes,
+                    offsets,
+                    int(ngram),
+                    unit == "word",
+                    *tables[:3],
+                    scratch,
+                    spare,
+                    tally,
+                    threads,
+                )
             )
     return _concat_sets(parts)
