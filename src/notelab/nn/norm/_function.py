@@ -41,6 +41,8 @@ from typing import Any, NamedTuple, TypeVar, cast
 import torch
 from torch.autograd.function import once_differentiable
 
+from notelab.nn.norm import _fused
+
 Dims = tuple[int, ...]
 
 
@@ -340,6 +342,9 @@ class Normalize(torch.autograd.Function):
         mask: torch.Tensor | None,
         spec: Spec,
     ) -> Any:
+        ctx.fused = _fused.kind(x, (weight, bias), mask, var is not None, spec)
+        if ctx.fused is not None:
+            return _fused_forward(ctx, x, weight, bias, spec)
         xv = _as(x, spec.view)
         w, b = (None if p is None else _as(p, spec.affine) for p in (weight, bias))
         plan = _layout(xv, spec.dims, w, b)
@@ -366,6 +371,8 @@ class Normalize(torch.autograd.Function):
     @staticmethod
     @once_differentiable
     def backward(ctx: Any, grad_y: torch.Tensor, *_: Any) -> tuple[torch.Tensor | None, ...]:
+        if ctx.fused is not None:
+            return _fused_backward(ctx, grad_y)
         x, mean, rstd, weight, mask, count = ctx.saved_tensors
         needs, plan, spec = ctx.needs_input_grad, ctx.plan, ctx.spec
         xv, g = _as(x, spec.view), _as(grad_y, spec.view)
@@ -393,6 +400,38 @@ class Normalize(torch.autograd.Function):
         k = _coefficients((sum_g, sum_gc), mean, rstd, plan.n if count is None else count)
         input_grad(g, xv, rstd, w, k, mask, out, plan)
         return grad_x, *grads, None, None, None, None
+
+
+def _fused_forward(
+    ctx: Any, x: torch.Tensor, weight: Any, bias: Any, spec: Spec
+) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """:meth:`Normalize.forward` by a compiled kernel (``_fused``)."""
+    y, stats = _fused.forward(ctx.fused, x, weight, bias, spec)
+    ctx.save_for_backward(x, weight, *stats)
+    ctx.spec, ctx.bias_shape = spec, None if bias is None else bias.shape
+    if not spec.stats:
+        return y
+    mean, var = (s.to(x.dtype).view(spec.affine) for s in stats)  # batch: mean and variance
+    ctx.mark_non_differentiable(mean, var)
+    return y, mean, var
+
+
+def _fused_backward(ctx: Any, grad_y: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
+    """:meth:`Normalize.backward` by a compiled kernel (``_fused``)."""
+    x, weight, *stats = ctx.saved_tensors
+    grad_x, grad_w, grad_b = _fused.backward(ctx.fused, grad_y, x, weight, stats, ctx.spec)
+    needs = ctx.needs_input_grad
+    return (
+        grad_x if needs[0] else None,
+        grad_w.to(x.dtype).view(weight.shape) if weight is not None and needs[1] else None,
+        grad_b.to(x.dtype).view(ctx.bias_shape)
+        if ctx.bias_shape is not None and needs[2]
+        else None,
+        None,
+        None,
+        None,
+        None,
+    )
 
 
 def _centred_sums(

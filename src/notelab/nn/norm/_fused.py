@@ -1,0 +1,131 @@
+"""When :class:`~notelab.nn.norm._function.Normalize` hands its work to the compiled kernels
+(:mod:`notelab.nn.norm._kernels`), and the views and buffers they are given.
+
+The kernels cover the layers' common case: statistics of the batch (training, or layer, group
+and RMS norm), no mask, a contiguous float32 or float64 input on the CPU, in one of three
+layouts of :class:`~notelab.nn.norm._function.Spec`:
+
+- ``rows``: ``(R, F)`` normalised over axis 1 (layer and RMS norm);
+- ``groups``: ``(N, G, P, L)`` over axes 2 and 3 (group norm, channels first);
+- ``batch``: ``(M, C)`` over axis 0 or ``(M, C, L)`` over axes 0 and 2 (batch norm).
+
+Everything else (a GPU, masks, fixed statistics, channels last group norm) keeps the torch
+operations of ``_function``, which compute the same formulas. ``ENABLED = False`` sends every
+call there (the tests check both).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import torch
+
+ENABLED = True
+_DTYPES = (torch.float32, torch.float64)
+Stats = tuple[torch.Tensor, torch.Tensor]
+
+
+@functools.cache
+def _kernels() -> ModuleType:
+    """The kernels, imported on first use (numba costs a second to import)."""
+    from notelab.nn.norm import _kernels
+
+    return _kernels
+
+
+def kind(x: torch.Tensor, params: tuple[Any, Any], mask: Any, fixed: bool, spec: Any) -> str | None:
+    """``rows``, ``groups`` or ``batch`` where a kernel does the work, else ``None``."""
+    usable = (
+        ENABLED
+        and not fixed
+        and mask is None
+        and x.device.type == "cpu"
+        and x.dtype in _DTYPES
+        and x.numel() > 0
+        and x.is_contiguous()
+        and all(p is None or (p.dtype == x.dtype and p.device == x.device) for p in params)
+    )
+    if not usable:
+        return None
+    return _KINDS.get((len(spec.view), spec.dims))
+
+
+# (axes of the view, axes of the statistics) -> kernel
+_KINDS = {(2, (1,)): "rows", (2, (0,)): "batch", (3, (0, 2)): "batch", (4, (2, 3)): "groups"}
+
+
+@functools.lru_cache(maxsize=64)
+def _filled(n: int, dtype: torch.dtype, value: float) -> np.ndarray:
+    """``n`` values ``value`` (a missing weight or bias; only ever read)."""
+    return np.full(n, value, dtype=torch.empty(0, dtype=dtype).numpy().dtype)
+
+
+def _param(p: torch.Tensor | None, n: int, dtype: torch.dtype, value: float) -> np.ndarray:
+    return _filled(n, dtype, value) if p is None else p.detach().reshape(-1).numpy()
+
+
+def _array(t: torch.Tensor, shape: tuple[int, ...]) -> np.ndarray:
+    return t.detach().reshape(shape).numpy()
+
+
+def _shapes(kind_: str, view: tuple[int, ...]) -> tuple[tuple[int, ...], int, int]:
+    """The kernel's view of the input, the number of statistics and of affine values."""
+    if kind_ == "rows":
+        return view, view[0], view[1]
+    if kind_ == "groups":
+        n, groups, per, length = view
+        return (n * groups, per * length), n * groups, groups * per
+    m, c = view[0], view[1]
+    return (m, c, math.prod(view[2:])), c, c
+
+
+def forward(
+    kind_: str, x: torch.Tensor, weight: Any, bias: Any, spec: Any
+) -> tuple[torch.Tensor, Stats]:
+    """The output and the float64 statistics (mean and ``rstd``, or for ``batch`` mean and
+    biased variance) of the batch."""
+    shape, stats, n = _shapes(kind_, spec.view)
+    w, b = _param(weight, n, x.dtype, 1.0), _param(bias, n, x.dtype, 0.0)
+    y = torch.empty_like(x, memory_format=torch.contiguous_format)
+    first, second = np.empty(stats), np.empty(stats)
+    xs, ys, k = _array(x, shape), _array(y, shape), _kernels()
+    if kind_ == "rows":
+        k.rows_forward(xs, w, b, spec.center, spec.eps, ys, first, second)
+    elif kind_ == "groups":
+        k.groups_forward(xs, w, b, spec.view[1], spec.eps, ys, first, second)
+    else:
+        k.batch_forward(xs, w, b, spec.eps, ys, first, second)
+    return y, (torch.from_numpy(first), torch.from_numpy(second))
+
+
+def backward(
+    kind_: str, grad_y: torch.Tensor, x: torch.Tensor, weight: Any, stats: Stats, spec: Any
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The gradients of the input, the weight and the bias (flat, in float64 for the last
+    two)."""
+    shape, _, n = _shapes(kind_, spec.view)
+    w = _param(weight, n, x.dtype, 1.0)
+    dx = torch.empty_like(x, memory_format=torch.contiguous_format)
+    g, xs, dxs, k = (
+        _array(grad_y.contiguous(), shape),
+        _array(x, shape),
+        _array(dx, shape),
+        _kernels(),
+    )
+    first, second = (s.numpy() for s in stats)
+    if kind_ == "rows":
+        dw, db = np.zeros(n), np.zeros(n)
+        k.rows_backward(g, xs, w, first, second, spec.center, dxs, dw, db)
+    elif kind_ == "groups":
+        per = spec.view[2]
+        dw, db = np.empty((shape[0], per)), np.empty((shape[0], per))
+        k.groups_backward(g, xs, w, first, second, spec.view[1], dxs, dw, db)
+        dw, db = dw.reshape(-1, n).sum(0), db.reshape(-1, n).sum(0)
+    else:
+        dw, db = np.empty(n), np.empty(n)
+        k.batch_backward(g, xs, w, first, second, spec.eps, dxs, dw, db)
+    return dx, torch.from_numpy(dw), torch.from_numpy(db)
