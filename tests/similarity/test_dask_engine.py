@@ -116,3 +116,32 @@ def test_shared_file_refuses_what_workers_cannot_write(tmp_path):
     with gzip.open(tmp_path / "out.gz", "wb") as packed:
         assert _shared_file(packed, _Client(True)) is None
     assert _shared_file(io.BytesIO(), _Client(True)) is None
+
+
+def _failing_write(*args):
+    raise OSError(28, "No space left on device")
+
+
+def _fail_writes(failing):
+    """On a worker: make its writes fail, or put the real ones back."""
+    from notelab.similarity import dask_output
+
+    original = dask_output.__dict__.setdefault("_real_write_at", dask_output._write_at)
+    dask_output._write_at = _failing_write if failing else original
+
+
+def test_a_worker_failing_to_write_leaves_the_old_output(dask_client, files, tmp_path):
+    """A worker's write that fails (a full disk) fails the run: the old file stays as it was
+    and no temporary file is left beside it."""
+    kept = tmp_path / "kept.jsonl"
+    kept.write_bytes(b"old\n")
+    dask_client.run(_fail_writes, True)
+    try:
+        with pytest.raises(OSError, match="No space left"):
+            dedup_files(files, outputs=DedupOutputs(kept), client=dask_client)
+    finally:
+        dask_client.run(_fail_writes, False)
+    dedup_files(files, outputs=DedupOutputs(tmp_path / "again.jsonl"), client=dask_client)
+    assert kept.read_bytes() == b"old\n"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    assert (tmp_path / "again.jsonl").stat().st_size > 0  # the workers write again
