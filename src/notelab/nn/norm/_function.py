@@ -411,7 +411,7 @@ def _fused_forward(
     ctx.spec, ctx.bias_shape = spec, None if bias is None else bias.shape
     if not spec.stats:
         return y
-    mean, var = (s.to(x.dtype).view(spec.affine) for s in stats)  # batch: mean and variance
+    mean, var = (_fused.as_tensor(s.numpy(), x, spec.affine) for s in stats)  # batch norm
     ctx.mark_non_differentiable(mean, var)
     return y, mean, var
 
@@ -423,8 +423,8 @@ def _fused_backward(ctx: Any, grad_y: torch.Tensor) -> tuple[torch.Tensor | None
     needs = ctx.needs_input_grad
     return (
         grad_x if needs[0] else None,
-        grad_w.to(x.dtype).view(weight.shape) if weight is not None and needs[1] else None,
-        grad_b.to(x.dtype).view(ctx.bias_shape)
+        _fused.as_tensor(grad_w, x, weight.shape) if weight is not None and needs[1] else None,
+        _fused.as_tensor(grad_b, x, ctx.bias_shape)
         if ctx.bias_shape is not None and needs[2]
         else None,
         None,

@@ -72,23 +72,14 @@ def rows_backward(
     """The gradient of :func:`rows_forward`: ``dx`` (R, F) written, the weight's and bias's
     gradients added to the float64 ``gw``, ``gb`` (F,)."""
     for r in range(x.shape[0]):
-        _row_backward(dy[r], x[r], w, mean[r], rstd[r], dx[r], gw, gb, center, True)
+        _row_backward(dy[r], x[r], w, mean[r], rstd[r], dx[r], gw, gb, center)
 
 
 @_jit
 def _row_backward(
-    gr: A,
-    xr: A,
-    w: A,
-    m: float,
-    rs: float,
-    dr: A,
-    gw: A,
-    gb: A,
-    center: bool = True,
-    add: bool = False,
+    gr: A, xr: A, w: A, m: float, rs: float, dr: A, gw: A, gb: A, center: bool
 ) -> None:  # pragma: no cover
-    """One row of :func:`rows_backward`; ``gw``, ``gb`` set, or added to with ``add``."""
+    """One row of :func:`rows_backward`: ``dr`` written, added to ``gw`` and ``gb``."""
     features = xr.shape[0]
     a, s = 0.0, 0.0
     for f in range(features):
@@ -96,9 +87,6 @@ def _row_backward(
         a += g * (xr[f] - m)
         s += g
     a, s = a * rs / features, s / features if center else 0.0
-    if not add:
-        gw[:] = 0.0
-        gb[:] = 0.0
     for f in range(features):
         xh, g = (xr[f] - m) * rs, gr[f]
         dr[f] = rs * (g * w[f] - s - xh * a)
@@ -137,17 +125,17 @@ def groups_forward(
 def groups_backward(
     dy: A, x: A, w: A, mean: A, rstd: A, groups: int, dx: A, dw: A, db: A
 ) -> None:  # pragma: no cover
-    """The gradient of :func:`groups_forward`: ``dx`` (N * G, K) written; per row and channel
-    the weight's gradient ``sum(dL/dy * xhat)`` into ``dw`` and the bias's ``sum(dL/dy)`` into
-    ``db`` (float64, (N * G, P))."""
-    per = dw.shape[1]
+    """The gradient of :func:`groups_forward`: ``dx`` (N * G, K) written; per channel the
+    weight's gradient ``sum(dL/dy * xhat)`` added to ``dw`` and the bias's ``sum(dL/dy)`` to
+    ``db`` (float64, (G * P,))."""
+    per = w.shape[0] // groups
     length, size = x.shape[1] // per, x.shape[1]
+    if length == 1:
+        _short_groups_backward(dy, x, w, mean, rstd, groups, dx, dw, db)
+        return
     for r in range(x.shape[0]):
         xr, gr, dr, m, rs = x[r], dy[r], dx[r], mean[r], rstd[r]
         first = (r % groups) * per
-        if length == 1:  # one value per channel: layer norm's row with a slice of the weight
-            _row_backward(gr, xr, w[first : first + per], m, rs, dr, dw[r], db[r])
-            continue
         a, s = 0.0, 0.0
         for p in range(per):
             xc, gc = xr[p * length : (p + 1) * length], gr[p * length : (p + 1) * length]
@@ -155,7 +143,8 @@ def groups_backward(
             for k in range(length):
                 centred += gc[k] * (xc[k] - m)
                 total += gc[k]
-            dw[r, p], db[r, p] = centred * rs, total
+            dw[first + p] += centred * rs
+            db[first + p] += total
             a += w[first + p] * centred * rs
             s += w[first + p] * total
         a, s = a / size, s / size
@@ -164,6 +153,28 @@ def groups_backward(
             dc, scale = dr[p * length : (p + 1) * length], rs * w[first + p]
             for k in range(length):
                 dc[k] = scale * gc[k] - rs * (s + (xc[k] - m) * rs * a)
+
+
+@_jit
+def _short_groups_backward(
+    dy: A, x: A, w: A, mean: A, rstd: A, groups: int, dx: A, dw: A, db: A
+) -> None:  # pragma: no cover
+    """:func:`groups_backward` with one value per channel (rows of a few values, indexed
+    without slices: on such rows their bookkeeping is the time)."""
+    per = x.shape[1]
+    for r in range(x.shape[0]):
+        first, m, rs = (r % groups) * per, mean[r], rstd[r]
+        a, s = 0.0, 0.0
+        for k in range(per):
+            g = dy[r, k] * w[first + k]
+            a += g * (x[r, k] - m)
+            s += g
+        a, s = a * rs / per, s / per
+        for k in range(per):
+            xh, g = (x[r, k] - m) * rs, dy[r, k]
+            dx[r, k] = rs * (g * w[first + k] - s - xh * a)
+            dw[first + k] += g * xh
+            db[first + k] += g
 
 
 @_jit
