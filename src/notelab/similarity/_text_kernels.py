@@ -50,24 +50,35 @@ def _code_point(
 def _word_units(
     data: Bytes, lo: Index, hi: Index, is_word: Flags, lower: Codes, out: Hashes, at: Index
 ) -> Index:  # pragma: no cover - compiled
-    """FNV-1a of each run of word characters (Python's ``\\w+``), mixed; returns the count."""
+    """FNV-1a of each run of word characters (Python's ``\\w+``), mixed; returns the count.
+
+    Each run is hashed in a loop of its own, ASCII bytes looked up without decoding (one
+    loop with an "inside a word" state ran 10% slower on source code)."""
     k = at
-    h = FNV_OFFSET
-    inside = False
     i = lo
     while i < hi:
-        c, width = _code_point(data, i, lower)
-        i += width
-        if is_word[c]:
-            if not inside:
-                h = FNV_OFFSET
-                inside = True
-            h = (h ^ np.uint64(c)) * FNV_PRIME
-        elif inside:
-            out[k] = mix(h)
-            k += 1
-            inside = False
-    if inside:
+        if data[i] < 0x80:
+            if not is_word[data[i]]:
+                i += 1
+                continue
+        else:
+            c, width = _code_point(data, i, lower)
+            if not is_word[c]:
+                i += width
+                continue
+        h = FNV_OFFSET
+        while i < hi:
+            if data[i] < 0x80:
+                if not is_word[data[i]]:
+                    break
+                h = (h ^ np.uint64(lower[data[i]])) * FNV_PRIME
+                i += 1
+            else:
+                c, width = _code_point(data, i, lower)
+                if not is_word[c]:
+                    break
+                h = (h ^ np.uint64(c)) * FNV_PRIME
+                i += width
         out[k] = mix(h)
         k += 1
     return k - at
