@@ -71,6 +71,18 @@ def test_dask_engine_same_result(corpus_file):
         assert data[key] == local[key]
 
 
+def test_dask_engine_bad_line_is_one_message(tmp_path):
+    """A worker's input error reaches the user once, as the one error line (the workers do
+    not log it to stderr as well)."""
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"text": "fine"}\n{"text": "unterminated\n')
+    result = run_cli("dedup", str(path), "--engine", "dask", "--workers", "1")
+    lines = result.stderr.strip().splitlines()
+    assert result.code == 2 and len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: expected one JSON object per line at ")
+    assert "bad.jsonl:2" in lines[0]
+
+
 def test_empty_input_zero_stats(tmp_path):
     path = tmp_path / "empty.jsonl"
     path.write_text("")

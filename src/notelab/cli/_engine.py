@@ -47,6 +47,8 @@ def dask_client(workers: int | None, scheduler: str | None) -> Iterator[Any]:
         with connect(scheduler) as client:
             yield client
         return
+    import logging
+
     import dask
 
     # the workers' statistical profiler feeds the dashboard, which is off here: it only costs CPU
@@ -58,6 +60,7 @@ def dask_client(workers: int | None, scheduler: str | None) -> Iterator[Any]:
             processes=True,
             dashboard_address=None,
             env={"NUMBA_NUM_THREADS": "1"},  # a worker is one core: its kernels run on one
+            silence_logs=logging.CRITICAL,  # a task's error reaches the user once, from here
         ) as cluster,
         Client(cluster) as client,  # type: ignore[no-untyped-call]  # distributed: untyped
     ):
