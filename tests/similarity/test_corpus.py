@@ -222,3 +222,33 @@ def test_all_at_once_reads_what_line_by_line_reads(
         return corpus
 
     assert outcome(lambda: read_corpus([path], options)) == outcome(each)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    lines=st.lists(st.one_of(_LINE, st.sampled_from(['{"text": "caf\xe9"}', "\r"])), max_size=8),
+    bom=st.booleans(),
+    last_newline=st.booleans(),
+    block=st.integers(1, 40),
+    skip_bad=st.booleans(),
+)
+def test_jsonl_read_in_blocks_reads_what_it_reads_whole(
+    tmp_path_factory, lines, bom, last_newline, block, skip_bad
+):
+    """Any block size: the same documents, bytes, line numbers, counts and errors."""
+    path = tmp_path_factory.mktemp("b") / "docs.jsonl"
+    data = "\n".join(lines).encode("latin-1", "replace") + (b"\n" if last_newline else b"")
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + data)
+    options = ReadOptions(id_field="id", skip_bad=skip_bad, on_duplicate_id="allow")
+
+    def outcome(size):
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr("notelab.similarity.corpus._BLOCK", size)
+            try:
+                corpus = read_corpus([path], options)
+            except InputError as error:
+                return str(error)
+        keep = ("ids", "texts", "lines", "bad_lines", "replaced_bytes")
+        return [getattr(corpus, k) for k in keep] + [list(corpus._line_of)]
+
+    assert outcome(block) == outcome(1 << 30)

@@ -177,6 +177,11 @@ def _split_lines(data: bytes) -> list[bytes]:
     lines = data.split(b"\n")
     if lines and lines[-1] == b"":
         lines.pop()
+    return _drop_returns(lines)
+
+
+def _drop_returns(lines: list[bytes]) -> list[bytes]:
+    """``lines`` with the ``\\r`` that ends any of them dropped."""
     return [line[:-1] if line.endswith(b"\r") else line for line in lines]
 
 
@@ -252,11 +257,10 @@ def _fast_parse(line: bytes) -> tuple[Any, int]:
 
 
 def _jsonl_records(
-    path: Path, data: bytes, corpus: Corpus, options: ReadOptions, first: int = 1
+    path: Path, lines: list[bytes], corpus: Corpus, options: ReadOptions, first: int = 1
 ) -> None:
-    """The records of JSONL ``data``: all at once when every line is a plain JSON object
+    """The records of JSONL ``lines``: all at once when every line is a plain JSON object
     with the fields asked for, else line by line (blank lines, bad bytes, bad lines)."""
-    lines = _split_lines(data)
     if not _all_at_once(path, lines, corpus, options, first):
         _each_record(path, lines, corpus, options, first)
 
@@ -352,13 +356,48 @@ def _read_bytes(path: Path) -> bytes:
         if path.name.lower().endswith(".gz"):
             raw = gzip.decompress(raw)
     except (OSError, EOFError, zlib.error) as error:
-        what = "truncated" if isinstance(error, EOFError) else str(error) or type(error).__name__
-        raise InputError(
-            "a readable file" + (" in gzip format" if path.name.lower().endswith(".gz") else ""),
-            f"{str(path)!r} ({what})",
-            "check that the file is complete and in the format its name says",
-        ) from None
+        raise _unreadable(path, error) from None
     return raw[len(_BOM) :] if raw.startswith(_BOM) else raw
+
+
+def _unreadable(path: Path, error: Exception) -> InputError:
+    what = "truncated" if isinstance(error, EOFError) else str(error) or type(error).__name__
+    return InputError(
+        "a readable file" + (" in gzip format" if path.name.lower().endswith(".gz") else ""),
+        f"{str(path)!r} ({what})",
+        "check that the file is complete and in the format its name says",
+    )
+
+
+# A plain JSONL file is read this many bytes (then to the end of the line) at a time: the
+# one block's memory is reused, where reading 160 MB whole took 0.07 CPU-s more (the
+# kernel handing out and zeroing 40,000 fresh pages).
+_BLOCK = 1 << 23
+
+
+def _line_blocks(path: Path, first: int = 1) -> Iterator[tuple[list[bytes], int]]:
+    """The lines of a plain file as :func:`_split_lines` cuts them, read about ``_BLOCK``
+    bytes at a time, each list with the number of its first line, the file's first
+    numbered ``first`` (BOM dropped; clear errors)."""
+    head: list[bytes] = []  # the line the blocks so far end inside, in parts
+    try:
+        with open(path, "rb") as handle:
+            block = handle.read(max(_BLOCK, len(_BOM)))
+            if block.startswith(_BOM):
+                block = block[len(_BOM) :] or handle.read(_BLOCK)
+            while block:
+                lines = block.split(b"\n")
+                head.append(lines[0])
+                if len(lines) > 1:
+                    lines[0] = b"".join(head)
+                    head = [lines.pop()]
+                    yield _drop_returns(lines), first
+                    first += len(lines)
+                block = handle.read(_BLOCK)
+    except OSError as error:
+        raise _unreadable(path, error) from None
+    if any(head):
+        yield _drop_returns([b"".join(head)]), first
 
 
 def _text_records(
@@ -423,6 +462,10 @@ def _read_piece(piece: _Piece, corpus: Corpus, options: ReadOptions) -> None:
         _table_records(iter(_parquet_rows(path)), path, corpus, options, 1)
         return
     first = piece.first_line
+    if kind == "jsonl" and piece.end < 0 and not path.name.lower().endswith(".gz"):
+        for lines, number in _line_blocks(path, first):
+            _jsonl_records(path, lines, corpus, options, number)
+        return
     if piece.end < 0:
         data = _read_bytes(path)
     else:
@@ -431,7 +474,7 @@ def _read_piece(piece: _Piece, corpus: Corpus, options: ReadOptions) -> None:
         if piece.start == 0 and data.startswith(_BOM):
             data = data[len(_BOM) :]
     if kind == "jsonl":
-        _jsonl_records(path, data, corpus, options, first)
+        _jsonl_records(path, _split_lines(data), corpus, options, first)
     elif kind == "csv":
         text, replaced = _decode(data)
         corpus.replaced_bytes += replaced
