@@ -98,3 +98,24 @@ def test_kernels_are_switched_off_by_enabled(monkeypatch):
 def test_parameters_of_another_dtype_are_left_to_torch():
     weight = torch.ones(6, dtype=F64)
     assert _fused.kind(torch.zeros(4, 6), (weight, None), None, False, spec((4, 6), (1,))) is None
+
+
+@pytest.fixture
+def two_threads(monkeypatch):
+    """Torch set to two threads and every input large enough for the kernels' threads."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    monkeypatch.setattr(_fused, "PARALLEL_MIN", 0)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.mark.parametrize(
+    ("ours", "theirs", "shape"),
+    [LAYERS[i] for i in (2, 3, 4, 6)],
+    ids=["layer", "group", "group-2d", "rms"],
+)
+def test_threads_split_the_rows_with_the_same_results(two_threads, ours, theirs, shape):
+    x = torch.randn(5, *shape[1:], dtype=F64, generator=torch.Generator().manual_seed(5))
+    run_both(ours().double(), theirs().double(), x, steps=2)
+    assert _fused._runs("rows", x, 5) == 2

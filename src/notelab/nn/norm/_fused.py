@@ -18,6 +18,9 @@ from __future__ import annotations
 
 import functools
 import math
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from types import ModuleType
 from typing import Any
 
@@ -25,6 +28,7 @@ import numpy as np
 import torch
 
 ENABLED = True
+PARALLEL_MIN = 1 << 20  # values; below, one thread (waking the others costs more than it saves)
 _NUMPY = {torch.float32: np.float32, torch.float64: np.float64}
 Stats = tuple[torch.Tensor, torch.Tensor]
 
@@ -78,6 +82,33 @@ def _shapes(kind_: str, view: tuple[int, ...]) -> tuple[tuple[int, ...], int, in
     return (m, c, math.prod(view[2:])), c, c
 
 
+def _runs(kind_: str, x: torch.Tensor, units: int) -> int:
+    """Threads for the kernel: torch's thread count on inputs of ``PARALLEL_MIN`` values or
+    more (rows and group norm; batch norm keeps one), at most one per unit of work."""
+    threads = torch.get_num_threads()
+    if kind_ == "batch" or threads < 2 or x.numel() < PARALLEL_MIN:
+        return 1
+    return min(threads, units)
+
+
+@functools.cache
+def _pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="notelab-norm")
+
+
+def _in_runs(call: Callable[[int, int, int], None], rows: int, unit: int, runs: int) -> None:
+    """``call(lo, hi, run)`` for ``runs`` runs of the rows (whole multiples of ``unit``), the
+    first here and the others on threads (the kernels release the GIL). Python threads, not
+    numba's OpenMP pool: a second OpenMP runtime beside torch's would compete with torch's
+    spinning workers for the same cores."""
+    units = rows // unit
+    bounds = [(units * i // runs * unit, units * (i + 1) // runs * unit) for i in range(runs)]
+    futures = [_pool().submit(call, lo, hi, i) for i, (lo, hi) in enumerate(bounds) if i]
+    call(*bounds[0], 0)
+    for future in futures:
+        future.result()
+
+
 def forward(
     kind_: str, x: torch.Tensor, weight: Any, bias: Any, spec: Any
 ) -> tuple[torch.Tensor, Stats]:
@@ -88,13 +119,24 @@ def forward(
     y = torch.empty_like(x, memory_format=torch.contiguous_format)
     first, second = np.empty(stats), np.empty(stats)
     xs, ys, k = _array(x, shape), _array(y, shape), _kernels()
-    if kind_ == "rows":
-        k.rows_forward(xs, w, b, spec.center, spec.eps, ys, first, second)
-    elif kind_ == "groups":
-        k.groups_forward(xs, w, b, spec.view[1], spec.eps, ys, first, second)
-    else:
+    if kind_ == "batch":
         k.batch_forward(xs, w, b, spec.eps, ys, first, second)
+        return y, (torch.from_numpy(first), torch.from_numpy(second))
+    kernel, how, unit = _by_rows(kind_, spec, k.rows_forward, k.groups_forward)
+
+    def run(lo: int, hi: int, _: int) -> None:
+        kernel(xs[lo:hi], w, b, how, spec.eps, ys[lo:hi], first[lo:hi], second[lo:hi])
+
+    _in_runs(run, shape[0], unit, _runs(kind_, x, shape[0] // unit))
     return y, (torch.from_numpy(first), torch.from_numpy(second))
+
+
+def _by_rows(kind_: str, spec: Any, rows: Any, groups: Any) -> tuple[Any, Any, int]:
+    """The kernel, its argument that differs (centring, or the groups) and the rows per
+    sample."""
+    if kind_ == "rows":
+        return rows, spec.center, 1
+    return groups, spec.view[1], spec.view[1]
 
 
 def backward(
@@ -104,21 +146,22 @@ def backward(
     shape, _, n = _shapes(kind_, spec.view)
     w = _param(weight, n, x.dtype, 1.0)
     dx = torch.empty_like(x, memory_format=torch.contiguous_format)
-    g, xs, dxs, k = (
-        _array(grad_y.contiguous(), shape),
-        _array(x, shape),
-        _array(dx, shape),
-        _kernels(),
-    )
-    first, second = stats[0].numpy(), stats[1].numpy()
-    dw, db = np.zeros(n), np.zeros(n)
-    if kind_ == "rows":
-        k.rows_backward(g, xs, w, first, second, spec.center, dxs, dw, db)
-    elif kind_ == "groups":
-        k.groups_backward(g, xs, w, first, second, spec.view[1], dxs, dw, db)
-    else:
+    g, xs, dxs = _array(grad_y.contiguous(), shape), _array(x, shape), _array(dx, shape)
+    first, second, k = stats[0].numpy(), stats[1].numpy(), _kernels()
+    if kind_ == "batch":
+        dw, db = np.empty(n), np.empty(n)
         k.batch_backward(g, xs, w, first, second, spec.eps, dxs, dw, db)
-    return dx, dw, db
+        return dx, dw, db
+    kernel, how, unit = _by_rows(kind_, spec, k.rows_backward, k.groups_backward)
+    runs = _runs(kind_, x, shape[0] // unit)
+    dw, db = np.zeros((runs, n)), np.zeros((runs, n))  # a row per thread
+
+    def run(lo: int, hi: int, i: int) -> None:
+        part = slice(lo, hi)
+        kernel(g[part], xs[part], w, first[part], second[part], how, dxs[part], dw[i], db[i])
+
+    _in_runs(run, shape[0], unit, runs)
+    return dx, dw.sum(0), db.sum(0)
 
 
 def as_tensor(values: np.ndarray, like: torch.Tensor, shape: Any) -> torch.Tensor:
