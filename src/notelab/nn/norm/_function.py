@@ -12,7 +12,10 @@ of the statistics) the two means count the real positions only and reach only th
 statistics (batch norm in eval mode) ``dx = rstd * g``. Written as
 ``dx = rstd * (weight * dL/dy + k1 * x + k0)`` with ``k1``, ``k0`` of the statistics' shape.
 
-Where the time goes on the CPU, and what is done about it:
+On the CPU, in training and without a mask, the work goes to compiled kernels
+(``_fused``, ``_kernels``: the same formulas, each sweep over memory once, as PyTorch's kernels
+do); what follows is the torch-operations path that every other case takes (a GPU, masks,
+batch norm in eval mode, channels last group norm), and where its time goes on the CPU:
 
 - A new full-size tensor costs more than a pass over one (its pages are fresh whenever the
   allocator has handed the last one back), so the forward allocates one (the output, first used
