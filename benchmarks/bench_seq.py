@@ -7,15 +7,23 @@ Training tokens per second (forward, backward, clipping and the fused Adam step,
   (``notelab.nn.seq.gru.gru_sequence`` on the CPU);
 - stepped: the same inputs (all the truth) fed token by token, the path scheduled sampling needs;
 - scheduled sampling at eps = 0.5: stepped, half the inputs the model's own argmax;
-- the PyTorch seq2seq tutorial's way: ``nn.GRU`` called once per token (the peer).
+- the PyTorch seq2seq tutorial's way: ``nn.GRU`` called once per token (the peer);
+- ceiling: the one-call step with the decoder's recurrence made free (:class:`FreeDecoder`):
+  the decoder GRU's output is a cached tensor joined to the graph at almost no cost; the
+  source or encoder pass, attention, output layer, loss, backward, clipping and Adam stay real.
+  Ceiling / stepped is the most any one-call decoder could gain over the stepped path with
+  everything else in the step unchanged; 1 - one call / ceiling is the share of the one-call
+  step that the decoder's recurrence takes; (stepped - ceiling) / (one call - ceiling), in
+  seconds per token, is how much faster the one call runs the decoder part alone.
 
 Sizes (``--size``): ``finding`` is finding 5's model and data (decoder-only, hidden 48,
 batch 32, 3-6 tokens), ``cli`` is ``notelab seq train``'s defaults (hidden 64, batch 64, 4-10
 tokens), ``large`` a bigger model on longer sequences (hidden 128, batch 64, 10-20 tokens).
 
-Rounds are interleaved (A B C D A B C D ...); each figure is the median over rounds with its
-95% interval, and the ratios are paired per round. Goal: one call >= 3x stepped on the CPU.
-Run: .venv/bin/python -m benchmarks.bench_seq [--rounds 5] [--size all] [--clock cpu] [--threads 1]
+Rounds are interleaved (``notelab._util.rounds.interleave``: A B C, then C B A, ...); each
+figure is the median over rounds with its 95% interval, and the ratios are paired per round.
+Goal: one call >= 3x stepped on the CPU.
+Run: .venv/bin/python -m benchmarks.bench_seq [--rounds 9] [--size all] [--clock cpu] [--threads 1]
 ``--whole-sequence-max-hidden 0`` measures the one-call path on ``nn.GRU`` (the code before the
 hand-written GRU), ``1000`` on the hand-written GRU at every size.
 """
@@ -23,6 +31,7 @@ hand-written GRU), ``1000`` on the hand-written GRU at every size.
 from __future__ import annotations
 
 import argparse
+import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,6 +39,7 @@ from dataclasses import dataclass
 import torch
 
 from benchmarks._timing import bench_device, print_table
+from notelab._util.rounds import Rounds, interleave
 from notelab.findings.stats import Estimate
 from notelab.nn.seq import (
     ModelConfig,
@@ -45,8 +55,9 @@ from notelab.nn.seq import (
     teacher_forcing,
 )
 from notelab.nn.seq import decode as decode_policy
+from notelab.nn.seq.batch import Batch
 from notelab.nn.seq.decoding import DecodeRecord
-from notelab.nn.seq.models import DecoderState
+from notelab.nn.seq.models import DecoderState, SequenceModel
 from notelab.nn.seq.training import adam, clipped_step
 
 
@@ -62,14 +73,45 @@ def tutorial_stepped(model, batch) -> DecodeRecord:
     return DecodeRecord(stacked, batch.target_in, stacked.argmax(-1), truth, False)
 
 
+class FreeDecoder:
+    """The one-call path with the decoder's recurrence made free: its output is a cached tensor.
+
+    The cache holds, per batch, the decoder GRU's real output from the first call (detached).
+    Later calls return ``cached + 0 * (embedded.sum() + hidden.sum() + weights)``, so the
+    decoder's embeddings, the encoder (through the starting state) and the decoder GRU's
+    weights still get gradients: backward, clipping and Adam touch every parameter, as in the
+    real step. The source or encoder pass runs its real GRU.
+    """
+
+    def __init__(self) -> None:
+        self.cache: dict[int, torch.Tensor] = {}
+
+    def __call__(self, model: SequenceModel, batch: Batch) -> DecodeRecord:
+        state = model.begin(batch)
+        embedded = model.embedding(batch.target_in)
+        key = id(batch.target_in)
+        if key not in self.cache:
+            with torch.no_grad():
+                out, _ = models._run_packed(model.gru, embedded, batch.target_lengths, state.hidden)
+            self.cache[key] = out
+        weights = sum(p.sum() for p in model.gru.parameters())
+        out = self.cache[key] + 0 * (embedded.sum() + state.hidden.sum() + weights)
+        logits = model._project(out, state)
+        truth = torch.ones_like(batch.target_in, dtype=torch.bool)
+        return DecodeRecord(logits, batch.target_in, logits.argmax(-1), truth, True)
+
+
+ONE, STEPPED = "one call (teacher forced)", "stepped (teacher forced)"
+CEILING = "ceiling: one call, decoder recurrence free"
+
+
 def paths(generator: torch.Generator) -> dict[str, Callable]:
     """Name -> function(model, batch) -> DecodeRecord."""
     half = teacher_forcing(0.5)
     return {
-        "one call (teacher forced)": teacher_forced,
-        "stepped (teacher forced)": lambda m, b: stepped(
-            m, b, torch.ones_like(b.target_in, dtype=torch.bool)
-        ),
+        ONE: teacher_forced,
+        STEPPED: lambda m, b: stepped(m, b, torch.ones_like(b.target_in, dtype=torch.bool)),
+        CEILING: FreeDecoder(),
         "scheduled sampling eps=0.5": lambda m, b: decode_policy(m, b, half, generator=generator),
         "PyTorch tutorial (nn.GRU per token)": tutorial_stepped,
     }
@@ -108,18 +150,24 @@ CLOCK = {"wall": time.perf_counter, "cpu": time.process_time}
 clock = CLOCK["wall"]
 
 
+# Training tokens in one measurement: small sizes pass over their batches several times, so
+# that a measurement lasts long enough (0.1 to 0.3 s) for the clock and a busy machine.
+TOKENS_PER_ROUND = 10_000
+
+
 def _round(model, optimizer, batches, path) -> float:
-    """Training tokens per second of one pass over ``batches``."""
+    """Seconds per training token of passes over ``batches`` (about ``TOKENS_PER_ROUND``)."""
     tokens = sum(int(b.target_lengths.sum()) for b in batches)
+    passes = max(1, round(TOKENS_PER_ROUND / tokens))
     _sync()
     start = clock()
-    for batch in batches:
+    for batch in batches * passes:
         loss = sequence_loss(path(model, batch).logits, batch)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         clipped_step(model, optimizer, 1.0)  # as notelab.nn.seq.train does
     _sync()
-    return tokens / (clock() - start)
+    return (clock() - start) / (tokens * passes)
 
 
 def _sync() -> None:
@@ -137,8 +185,23 @@ def check_same_loss(model, batch, generator) -> float:
     return max(losses) - min(losses)
 
 
-def bench(size_name: str, kind: str, rounds: int, device) -> list:
-    """Rows of the table for one model at one size."""
+def check_ceiling(model, batch) -> tuple[float, int]:
+    """The ceiling against the one-call path on one batch: the loss difference (its cached
+    output is the real one here, so ~0) and how many parameters get no gradient (should be 0)."""
+    free = FreeDecoder()
+    losses = [sequence_loss(path(model, batch).logits, batch) for path in (teacher_forced, free)]
+    model.zero_grad(set_to_none=True)
+    free_loss = sequence_loss(free(model, batch).logits, batch)  # from the cache
+    free_loss.backward()
+    missing = sum(p.grad is None for p in model.parameters())
+    model.zero_grad(set_to_none=True)
+    return abs(losses[0].item() - losses[1].item()) + abs(
+        free_loss.item() - losses[0].item()
+    ), missing
+
+
+def bench(size_name: str, kind: str, rounds: int, device) -> tuple[str, Rounds[str]]:
+    """Seconds per training token of every path, in interleaved rounds, for one model."""
     size = SIZES[size_name]
     vocab, batches = _batches(size.lengths, size.batch, 4, device)
     config = ModelConfig(
@@ -153,36 +216,73 @@ def bench(size_name: str, kind: str, rounds: int, device) -> list:
     optimizer = adam(model, 1e-3)  # as notelab.nn.seq.train does
     named = paths(generator)
     difference = check_same_loss(model, batches[0], generator)
-    for path in named.values():  # warm-up
-        _round(model, optimizer, batches[:1], path)
-    speeds: dict[str, list[float]] = {name: [] for name in named}
-    for _ in range(rounds):
-        for name, path in named.items():
-            speeds[name].append(_round(model, optimizer, batches, path))
+    ceiling_difference, no_gradient = check_ceiling(model, batches[0])
+    measured = interleave(
+        list(named),
+        lambda name: _round(model, optimizer, batches, named[name]),
+        rounds=rounds,
+        warmup_rounds=1,  # also fills the ceiling's cache
+    )
     label = f"{size_name}: {LABELS[kind]}"
-    print(f"{label}: largest loss difference between teacher-forced paths {difference:.1e}")
-    return [
-        _row(label, name, values, speeds["one call (teacher forced)"])
-        for name, values in speeds.items()
-    ]
+    print(
+        f"{label}: largest loss difference between teacher-forced paths {difference:.1e}; "
+        f"ceiling against one call {ceiling_difference:.1e}, parameters without a gradient "
+        f"in the ceiling {no_gradient}"
+    )
+    return label, measured
 
 
-def _row(label: str, name: str, values: list[float], one: list[float]) -> list:
-    speed = Estimate.median_interval(values)
-    ratio = Estimate.median_interval([a / b for a, b in zip(one, values, strict=True)])
+def _interval(estimate: Estimate, digits: str = ".2f") -> str:
+    return f"{estimate.low:{digits}} to {estimate.high:{digits}}"
+
+
+def speed_rows(label: str, measured: Rounds[str]) -> list[list]:
+    """Rows of the speed table: each path's tokens/s and one call / this path."""
+    rows = []
+    for name in measured.arms:
+        speed = Estimate.median_interval([1 / t for t in measured.of(name)])
+        ratio = Estimate.median_interval(measured.ratios(name, ONE))
+        rows.append(
+            [label, name, speed.value, _interval(speed, ",.0f"), ratio.value, _interval(ratio)]
+        )
+    return rows
+
+
+def ceiling_row(label: str, measured: Rounds[str]) -> list:
+    """One row of the ceiling table: stepped, one call and ceiling tokens/s, the two ratios to
+    the stepped path against the goal, the decoder recurrence's share of the one-call step, and
+    how much faster the one call runs the decoder part alone: (stepped - ceiling) / (one call -
+    ceiling), times per token (each path's time beyond the work the ceiling keeps)."""
+    speed = {name: statistics.median(1 / t for t in measured.of(name)) for name in measured.arms}
+    actual = Estimate.median_interval(measured.ratios(STEPPED, ONE))
+    ceiling = Estimate.median_interval(measured.ratios(STEPPED, CEILING))
+    share = Estimate.median_interval([1 - r for r in measured.ratios(CEILING, ONE)])
+    rest = measured.of(CEILING)  # per token: everything but the decoder's recurrence
+    decoder = Estimate.median_interval(
+        [
+            (s - r) / (o - r)
+            for s, o, r in zip(measured.of(STEPPED), measured.of(ONE), rest, strict=True)
+        ]
+    )
     return [
         label,
-        name,
-        speed.value,
-        f"{speed.low:,.0f} to {speed.high:,.0f}",
-        ratio.value,
-        f"{ratio.low:.2f} to {ratio.high:.2f}",
+        speed[STEPPED],
+        speed[ONE],
+        speed[CEILING],
+        f"{actual.value:.2f} ({_interval(actual)})",
+        f"{ceiling.value:.2f} ({_interval(ceiling)})",
+        "yes" if ceiling.low >= GOAL else "no" if ceiling.high < GOAL else "undecided",
+        f"{share.value:.0%} ({share.low:.0%} to {share.high:.0%})",
+        f"{decoder.value:.2f} ({_interval(decoder)})",
     ]
 
 
-def main() -> None:
+GOAL = 3.0  # one call / stepped, training tokens per second
+
+
+def _parse() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--size", choices=[*SIZES, "all"], default="all")
     parser.add_argument(
         "--clock",
@@ -197,7 +297,10 @@ def main() -> None:
         help="the largest hidden size whose one call uses notelab.nn.seq.gru_sequence rather "
         "than nn.GRU on the packed sequence (default: the library's; 0: always nn.GRU)",
     )
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def _setup(args: argparse.Namespace) -> torch.device:
     if args.whole_sequence_max_hidden is not None:
         models.WHOLE_SEQUENCE_MAX_HIDDEN = args.whole_sequence_max_hidden
     global clock
@@ -216,20 +319,36 @@ def main() -> None:
             f"{name}: hidden {size.hidden}, embedding {size.embedding}, batch {size.batch}, "
             f"targets of {size.lengths[0]}-{size.lengths[1]} tokens"
         )
-    rows = []
-    for name in SIZES if args.size == "all" else [args.size]:
-        for kind in SIZES[name].kinds:
-            rows += bench(name, kind, args.rounds, device)
+    return device
+
+
+def main() -> None:
+    args = _parse()
+    device = _setup(args)
+    runs = [
+        bench(name, kind, args.rounds, device)
+        for name in (SIZES if args.size == "all" else [args.size])
+        for kind in SIZES[name].kinds
+    ]
     print_table(
         f"Training tokens per second, median of {args.rounds} interleaved rounds",
         ["model", "path", "tokens/s", "95% interval", "one call / this", "95% interval"],
-        rows,
+        [row for label, measured in runs for row in speed_rows(label, measured)],
     )
-    stepped_rows = [r for r in rows if r[1] == "stepped (teacher forced)"]
-    print(
-        "one call / stepped: "
-        + ", ".join(f"{r[0]} {r[4]:.2f}x" for r in stepped_rows)
-        + " (goal >= 3x)"
+    print_table(
+        f"Ceiling: the decoder's recurrence made free (goal: one call / stepped >= {GOAL:g})",
+        [
+            "model",
+            "stepped tokens/s",
+            "one call tokens/s",
+            "ceiling tokens/s",
+            "one call / stepped (95%)",
+            "ceiling / stepped (95%)",
+            f">= {GOAL:g} possible",
+            "decoder recurrence share of one call (95%)",
+            "decoder part alone: stepped / one call (95%)",
+        ],
+        [ceiling_row(label, measured) for label, measured in runs],
     )
 
 
