@@ -4,14 +4,15 @@ closed-form gradient, each in one sweep over memory.
 Why compiled: written with torch operations, a normalisation makes about a dozen passes over
 the data (mean, centring, variance, scale, shift; and as many for the gradient), where
 PyTorch's own kernels make about four; on inputs larger than the cache that is the time.
-Here each row of statistics (a layer norm sample, a group norm group) is read from memory
-once for its mean and variance (the second pass over the row is served by the cache) and once
-more to write the output; the backward reads the upstream gradient and the input once for
+Here each row of statistics (a layer norm sample, a group norm group) is read once for its
+mean and variance (one pass over values shifted by the row's first) and once more, from the
+cache, to write the output; the backward reads the upstream gradient and the input once for
 both of its sums and once more to write the input's gradient. Batch norm reads the batch
 once per statistic and once for the output.
 
-Every sum is accumulated in float64 and centred (``sum(g * (x - mean))``, not
-``sum(g * x) - mean * sum(g)``), so float32 inputs far from zero lose no digits. The formulas
+Every sum is accumulated in float64, and those of the backward are centred
+(``sum(g * (x - mean))``, not ``sum(g * x) - mean * sum(g)``), so float32 inputs far from zero
+lose no digits. The formulas
 are those of :mod:`notelab.nn.norm._function`:
 ``xhat = (x - mean) * rstd``, ``y = weight * xhat + bias`` and
 ``dx = rstd * (g - mean(g) - xhat * mean(g * xhat))`` with ``g = weight * dL/dy`` (without
@@ -37,18 +38,18 @@ _jit = nb.njit(
 
 @_jit
 def _moments(x: A, center: bool, eps: float) -> tuple[float, float]:  # pragma: no cover
-    """Mean (0 without centring) and ``1 / sqrt(var + eps)`` of the 1-d ``x``, two passes."""
-    n, m = x.shape[0], 0.0
-    if center:
-        s = 0.0
-        for k in range(n):
-            s += x[k]
-        m = s / n
-    ss = 0.0
+    """Mean (0 without centring) and ``1 / sqrt(var + eps)`` of the 1-d ``x``, in one pass
+    over values shifted by the first (the shifted-data algorithm: a shift within the data's
+    spread keeps ``E[d^2] - E[d]^2`` from cancelling; float64 sums)."""
+    n = x.shape[0]
+    shift = x[0] if center else 0.0
+    s, ss = 0.0, 0.0
     for k in range(n):
-        d = x[k] - m
+        d = x[k] - shift
+        s += d
         ss += d * d
-    return m, 1.0 / math.sqrt(ss / n + eps)
+    step = s / n if center else 0.0
+    return shift + step, 1.0 / math.sqrt(max(ss / n - step * step, 0.0) + eps)
 
 
 @_jit
