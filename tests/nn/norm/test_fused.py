@@ -1,6 +1,9 @@
 """The compiled CPU kernels (``_kernels``) and the torch operations they stand in for: both
 paths against ``torch.nn`` within 1e-10 in float64 with gradcheck, and which inputs go where."""
 
+import os
+import signal
+
 import pytest
 import torch
 
@@ -119,3 +122,18 @@ def test_threads_split_the_rows_with_the_same_results(two_threads, ours, theirs,
     x = torch.randn(5, *shape[1:], dtype=F64, generator=torch.Generator().manual_seed(5))
     run_both(ours().double(), theirs().double(), x, steps=2)
     assert _fused._runs("rows", x, 5) == 2
+
+
+def test_a_forked_child_splits_its_rows_on_threads_of_its_own(two_threads):
+    layer, x = LayerNorm(8).double(), torch.randn(6, 8, dtype=F64)
+    expected = layer(x)  # the parent's pool has started
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        signal.alarm(30)  # a child waiting on the parent's threads ends here, and fails the test
+        ok = torch.equal(layer(x), expected)
+        os.write(writer, b"1" if ok else b"0")
+        os._exit(0)
+    os.close(writer)
+    os.waitpid(pid, 0)
+    assert os.read(reader, 1) == b"1"

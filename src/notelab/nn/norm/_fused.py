@@ -96,6 +96,10 @@ def _pool() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="notelab-norm")
 
 
+# a forked child (a DataLoader worker) has the pool but not its threads: it makes its own
+os.register_at_fork(after_in_child=_pool.cache_clear)
+
+
 def _in_runs(call: Callable[[int, int, int], None], rows: int, unit: int, runs: int) -> None:
     """``call(lo, hi, run)`` for ``runs`` runs of the rows (whole multiples of ``unit``), the
     first here and the others on threads (the kernels release the GIL). Python threads, not
