@@ -59,6 +59,9 @@ def dask_client(workers: int | None, scheduler: str | None) -> Iterator[Any]:
             threads_per_worker=1,
             processes=True,
             dashboard_address=None,
+            # the scheduler's HTTP server on any free port: on 8787, its default, a second
+            # cluster warned on stderr that the port was taken
+            scheduler_kwargs={"dashboard_address": ":0"},
             env={"NUMBA_NUM_THREADS": "1"},  # a worker is one core: its kernels run on one
             silence_logs=logging.CRITICAL,  # a task's error reaches the user once, from here
         ) as cluster,

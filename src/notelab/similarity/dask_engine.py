@@ -8,8 +8,9 @@ that each bucket's documents meet in one task; candidates are verified by tasks 
 partitions' sketches; connected components are a tree of union-finds
 (:mod:`notelab.similarity.dask_components`). The client holds the candidate and similar
 pairs and one kept number and length per document, never the text: the workers write the
-outputs (:mod:`notelab.similarity.dask_output`). Same input and seed: the same pairs and clusters as the local
-engine, because both run the same code on the same global document numbers.
+outputs (:mod:`notelab.similarity.dask_output`). Same input and seed: the same pairs and
+clusters as the local engine, because both run the same code on the same global document
+numbers.
 """
 
 from __future__ import annotations
@@ -69,6 +70,11 @@ def _wait(futures: list[Delayed]) -> None:
     from distributed import wait
 
     wait(futures)  # type: ignore[no-untyped-call]  # distributed: wait is unannotated
+
+
+def _workers(client: Any) -> int:
+    """How many workers the cluster has now (at least 1)."""
+    return max(1, len(client.scheduler_info().get("workers", {})))
 
 
 def _plan(paths: Sequence[str | os.PathLike[str]], read: ReadOptions, parts: int) -> Plan:
@@ -283,10 +289,11 @@ def _check_ids(parts: _Partitions, read: ReadOptions) -> None:
 
 
 def _candidates(parts: _Partitions, dedup: Deduplicator) -> np.ndarray:
-    """Band keys shuffled by key in plain tasks (as many groups as partitions)."""
+    """Band keys shuffled by key in plain tasks (as many groups as workers: each task
+    more costs the scheduler more than the sorting it spreads)."""
     from dask import delayed
 
-    groups = max(1, len(parts.sketches))
+    groups = max(1, min(len(parts.sketches), _workers(parts.client)))
     sent = [
         delayed(_bucket_groups)(s, int(b), dedup, groups)
         for s, b in zip(parts.sketches, parts.bases, strict=True)
@@ -311,8 +318,11 @@ def _verify_all(
     for block in np.unique(blocks):
         i, j = divmod(int(block), len(parts.bases))
         chosen = candidates[blocks == block]
-        docs, rows = np.unique(chosen[:, 1] - parts.bases[j], return_inverse=True)
-        right = delayed(_needed)(parts.sketches[j], docs)
+        if i == j:  # both documents in partition i: its sketch is there already
+            right, rows = parts.sketches[j], chosen[:, 1] - parts.bases[j]
+        else:
+            docs, rows = np.unique(chosen[:, 1] - parts.bases[j], return_inverse=True)
+            right = delayed(_needed)(parts.sketches[j], docs)
         base = int(parts.bases[i])
         tasks.append(delayed(_verify_block)(parts.sketches[i], right, chosen, rows, base, dedup))
     results = parts.client.compute(tasks, sync=True)
@@ -334,8 +344,7 @@ def _dask_dedup(
     Returns the result, the partitions (still on the workers, for writing) and the reading
     counts (bad lines, replaced bytes).
     """
-    workers = max(1, len(client.scheduler_info().get("workers", {})))
-    plan = _plan(paths, read, _PARTS_PER_WORKER * workers)
+    plan = _plan(paths, read, _PARTS_PER_WORKER * _workers(client))
     counts = client.gather(
         [client.map(_newlines, *zip(*part, strict=True), pure=False) for part in plan]
     )

@@ -22,6 +22,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 
+from notelab.similarity.dask_engine import _workers
 from notelab.similarity.output import SelfWriting, _json_line
 
 if TYPE_CHECKING:
@@ -150,7 +151,7 @@ class PartitionLines(SelfWriting):
         from dask import delayed
 
         tasks = (delayed(_joined_output)(*a) for a in self.args)
-        ahead = len(self.client.scheduler_info().get("workers", {})) + 1
+        ahead = _workers(self.client) + 1
         pending = collections.deque(self.client.compute(list(itertools.islice(tasks, ahead))))
         while pending:
             done = pending.popleft()
