@@ -1,3 +1,4 @@
+import importlib
 import subprocess
 import sys
 import unicodedata
@@ -70,21 +71,32 @@ def test_kernels_lower_the_case_as_str_lower(text):
     assert offsets[1] == len(shingles(text, 2))
 
 
-def test_same_sets_however_the_documents_are_cut_among_threads():
-    from notelab.similarity._text_kernels import shingle_sets
-
+@pytest.mark.parametrize("kernels", ["_text_kernels", "_numpy_kernels"])
+def test_same_sets_however_the_documents_are_cut_among_threads_or_appended(kernels):
+    shingle_sets = importlib.import_module(f"notelab.similarity.{kernels}").shingle_sets
     texts = ["a b c " * n + "Ω" * (n % 3) for n in range(40)] + ["", "x" * 5000]
     codes, offsets = _encode(texts, _character_tables().context)
     size = len(codes) + len(texts) + 1
+    before = np.arange(7, dtype=np.uint64)
     results = [
         shingle_sets(
             codes, offsets, 3, True, *_character_tables()[:3],
-            np.empty(size, np.uint64), np.empty(size, np.uint64), np.empty(size, np.int64), runs,
+            np.empty(size, np.uint64), np.empty(size, np.uint64), np.empty(size, np.int64),
+            runs, out, filled, reserve,
         )
-        for runs in (1, 2, 3, 7, 100)
+        for runs, out, filled, reserve in [
+            (1, np.empty(0, np.uint64), 0, 0), (2, before, 7, 0), (3, before, 5, 10**4),
+            (7, np.empty(10**5, np.uint64), 0, 0), (100, before, 0, 3),
+        ]
     ]  # fmt: skip
-    for values, sizes in results[1:]:
-        assert np.array_equal(values, results[0][0]) and np.array_equal(sizes, results[0][1])
+    values, sizes = results[0]
+    assert len(values) == sizes[-1] and np.array_equal(before, np.arange(7))  # not written
+    assert np.diff(sizes)[-2:].tolist() == [0, 1]  # "": no shingle; "x" * 5000: one
+    for (out, appended), filled in zip(results[1:], [7, 5, 0, 0], strict=True):
+        assert np.array_equal(out[filled : filled + len(values)], values)
+        assert np.array_equal(out[:filled], np.arange(filled))
+        assert np.array_equal(appended, sizes)
+    assert len(results[2][0]) >= 10**4  # grown to the reserve asked for
 
 
 def test_loading_the_compiled_kernels_does_not_import_scipy_linalg():

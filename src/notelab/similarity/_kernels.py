@@ -43,10 +43,10 @@ def _numba_loaded() -> bool:
     return "numba" in sys.modules
 
 
-# (data, offsets, ngram, word_mode, is_word, is_space, lower, scratch, spare, tally, runs)
-# -> (values, offsets)
+# (data, offsets, ngram, word_mode, is_word, is_space, lower, scratch, spare, tally, runs,
+#  out, filled, reserve) -> (out, offsets)
 ShingleSets = Callable[
-    [Bytes, Ints, int, bool, Flags, Flags, Codes, Hashes, Hashes, Ints, int],
+    [Bytes, Ints, int, bool, Flags, Flags, Codes, Hashes, Hashes, Ints, int, Hashes, int, int],
     tuple[Hashes, Ints],
 ]
 

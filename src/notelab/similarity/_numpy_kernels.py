@@ -95,9 +95,14 @@ def shingle_sets(
     spare: Hashes,
     tally: Ints,
     runs: int,
+    out: Hashes,
+    filled: int,
+    reserve: int,
 ) -> tuple[Hashes, Ints]:
-    """Sorted unique shingle hashes of every document, as (values, offsets) in CSR layout
-    (``scratch``, ``spare``, ``tally`` and ``runs`` are the compiled kernel's, unused here)."""
+    """Sorted unique shingle hashes of every document, appended to the ``filled`` values of
+    ``out`` (grown to at least ``reserve`` when they do not fit), and their offsets (CSR,
+    from 0); ``scratch``, ``spare``, ``tally`` and ``runs`` are the compiled kernel's,
+    unused here."""
     sets = []
     with np.errstate(over="ignore"):
         for d in range(len(offsets) - 1):
@@ -107,7 +112,11 @@ def shingle_sets(
     sizes = np.fromiter(map(len, sets), np.int64, len(sets))
     out_offsets = np.zeros(len(sets) + 1, np.int64)
     np.cumsum(sizes, out=out_offsets[1:])
-    return (np.concatenate(sets) if sets else np.empty(0, np.uint64)), out_offsets
+    end = filled + int(out_offsets[-1])
+    if end > len(out):
+        out = np.concatenate([out[:filled], np.empty(max(end, reserve) - filled, np.uint64)])
+    out[filled:end] = np.concatenate(sets) if sets else np.empty(0, np.uint64)
+    return out, out_offsets
 
 
 def threads() -> int:

@@ -227,15 +227,21 @@ def shingle_sets(
     spare: Hashes,
     tally: Ints,
     runs: int,
+    out: Hashes,
+    filled: int,
+    reserve: int,
 ) -> tuple[Hashes, Ints]:
-    """Sorted unique shingle hashes of every document, as (values, offsets) in CSR layout.
+    """Sorted unique shingle hashes of every document, appended to the ``filled`` values of
+    ``out``, and their offsets (CSR, from 0): returns ``out``, or a copy grown to at least
+    ``reserve`` values when they do not fit, and the offsets.
 
     A document has at most one unit per byte, so its bytes' span of ``scratch`` (at least
     as long as ``data``; reused from call to call, so its pages are touched once) holds its
     units, then its n-grams, then its set (the same span of ``spare``, and of ``tally``
     shifted by the document's number, help sort). The documents are cut into ``runs`` runs
     of about equal bytes, one a thread (numba's even split by count left one thread 16%
-    more bytes, on average, of source files' chunks).
+    more bytes, on average, of source files' chunks). The sets go straight into ``out``:
+    an array of its own a call, joined at the end, touched twice the memory.
     """  # pragma: no cover - compiled
     n_docs = offsets.shape[0] - 1
     runs = max(1, min(n_docs, runs))
@@ -254,10 +260,14 @@ def shingle_sets(
             sizes,
         )
     out_offsets = np.cumsum(sizes)
-    values = np.empty(out_offsets[-1], np.uint64)
+    if filled + out_offsets[-1] > out.shape[0]:
+        grown = np.empty(max(filled + out_offsets[-1], reserve), np.uint64)
+        grown[:filled] = out[:filled]
+        out = grown
     base = offsets[0]
     for r in nb.prange(runs):
         for d in range(bounds[r], bounds[r + 1]):
             at = offsets[d] - base
-            values[out_offsets[d] : out_offsets[d + 1]] = scratch[at : at + sizes[d + 1]]
-    return values, out_offsets
+            to = filled + out_offsets[d]
+            out[to : to + sizes[d + 1]] = scratch[at : at + sizes[d + 1]]
+    return out, out_offsets

@@ -19,7 +19,6 @@ from notelab._util import InputError, atomic_write_bytes
 from notelab.similarity._interrupt import deferred
 from notelab.similarity._kernels import kernels
 from notelab.similarity.options import DEFAULTS
-from notelab.similarity.sketch import _concat_sets
 
 UNITS = ("word", "char")
 _WORD = re.compile(r"\w+")
@@ -218,29 +217,26 @@ def _shingle_hash_sets(
     tables = _character_tables()
     module = kernels("text", int(bounds[-1]))
     kernel, threads = module.shingle_sets, module.threads()
-    chunk = _BYTES_PER_THREAD * threads
-    parts = []
+    values, filled, counts = np.empty(0, np.uint64), 0, []
     scratch = spare = np.empty(0, np.uint64)
     tally = np.empty(0, np.int64)
     with deferred() as check:
-        for lo, hi in _chunks(bounds, chunk):
+        for lo, hi in _chunks(bounds, _BYTES_PER_THREAD * threads):
             check()
             codes, offsets = _encode(texts[lo:hi], tables.context)
             if len(scratch) < len(codes) or len(tally) < len(codes) + hi - lo + 1:
                 size = 5 * (len(codes) + hi - lo + 1) // 4  # reused by the chunks after
                 scratch, spare = (np.empty(size, np.uint64) for _ in range(2))
                 tally = np.empty(size, np.int64)
-            parts.append(
-                kernel(
-                    codes,
-                    offsets,
-                    int(ngram),
-                    unit == "word",
-                    *tables[:3],
-                    scratch,
-                    spare,
-                    tally,
-                    threads,
-                )
-            )
-    return _concat_sets(parts)
+            # room for all, at the rate so far (a growth at least doubles: linear time)
+            rate = filled / int(bounds[lo]) if bounds[lo] else 0.0
+            reserve = max(2 * len(values), int(1.1 * rate * int(bounds[-1])))
+            values, local = kernel(
+                codes, offsets, int(ngram), unit == "word", *tables[:3], scratch, spare,
+                tally, threads, values, filled, reserve,
+            )  # fmt: skip
+            filled += int(local[-1])
+            counts.append(np.diff(local))
+    offsets = np.zeros(len(texts) + 1, np.int64)
+    np.cumsum(np.concatenate(counts) if counts else np.zeros(0, np.int64), out=offsets[1:])
+    return values[:filled], offsets
