@@ -179,43 +179,29 @@ def _short_groups_backward(
 
 
 @_jit
-def _channel_sums(x: A, center: A, out: A) -> None:  # pragma: no cover
-    """``out[c] = sum over m, l of (x[m, c, l] - center[c])`` for ``x`` (M, C, L)."""
+def _channel_moments(x: A, shift: A, total: A, squares: A) -> None:  # pragma: no cover
+    """Per channel of ``x`` (M, C, L), the sums of ``x - shift`` and of its squares, in one
+    pass."""
     rows, channels, length = x.shape
-    out[:] = 0.0
+    total[:] = 0.0
+    squares[:] = 0.0
     if length == 1:  # (M, C): along the channels, contiguous
         flat = x.reshape((rows, channels))
         for i in range(rows):
             for c in range(channels):
-                out[c] += flat[i, c] - center[c]
+                d = flat[i, c] - shift[c]
+                total[c] += d
+                squares[c] += d * d
         return
     for i in range(rows):
         for c in range(channels):
-            s, mc = 0.0, center[c]
+            s, ss, sc = 0.0, 0.0, shift[c]
             for k in range(length):
-                s += x[i, c, k] - mc
-            out[c] += s
-
-
-@_jit
-def _channel_squares(x: A, center: A, out: A) -> None:  # pragma: no cover
-    """``out[c] = sum over m, l of (x[m, c, l] - center[c]) ** 2`` for ``x`` (M, C, L)."""
-    rows, channels, length = x.shape
-    out[:] = 0.0
-    if length == 1:
-        flat = x.reshape((rows, channels))
-        for i in range(rows):
-            for c in range(channels):
-                d = flat[i, c] - center[c]
-                out[c] += d * d
-        return
-    for i in range(rows):
-        for c in range(channels):
-            s, mc = 0.0, center[c]
-            for k in range(length):
-                d = x[i, c, k] - mc
-                s += d * d
-            out[c] += s
+                d = x[i, c, k] - sc
+                s += d
+                ss += d * d
+            total[c] += s
+            squares[c] += ss
 
 
 @_jit
@@ -240,11 +226,13 @@ def batch_forward(x: A, w: A, b: A, eps: float, y: A, mean: A, var: A) -> None: 
     """Batch norm in training: ``x`` (M, C, L) normalised per channel over M and L; ``y``
     written, and the float64 batch ``mean`` and biased ``var`` (C,)."""
     n = x.shape[0] * x.shape[2]
-    zero = np.zeros_like(mean)
-    _channel_sums(x, zero, mean)
+    shift = x[0, :, 0].astype(np.float64)  # the shifted-data algorithm, as for the rows
+    _channel_moments(x, shift, mean, var)
     mean /= n
-    _channel_squares(x, mean, var)
     var /= n
+    var -= mean * mean
+    np.maximum(var, 0.0, var)
+    mean += shift
     scale = w / np.sqrt(var + eps)
     _channel_affine(x, scale, b - mean * scale, y)
 
