@@ -8,12 +8,11 @@ Here each row of statistics (a layer norm sample, a group norm group) is read on
 mean and variance (one pass over values shifted by the row's first) and once more, from the
 cache, to write the output; the backward reads the upstream gradient and the input once for
 both of its sums and once more to write the input's gradient. Batch norm reads the batch
-once per statistic and once for the output.
+once for both statistics and once for the output, and as often for the gradient.
 
 Every sum is accumulated in float64, and those of the backward are centred
 (``sum(g * (x - mean))``, not ``sum(g * x) - mean * sum(g)``), so float32 inputs far from zero
-lose no digits. The formulas
-are those of :mod:`notelab.nn.norm._function`:
+lose no digits. The formulas are those of :mod:`notelab.nn.norm._function`:
 ``xhat = (x - mean) * rstd``, ``y = weight * xhat + bias`` and
 ``dx = rstd * (g - mean(g) - xhat * mean(g * xhat))`` with ``g = weight * dL/dy`` (without
 centring, as RMS norm, the ``mean(g)`` term and the mean drop).
