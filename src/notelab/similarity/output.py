@@ -42,7 +42,8 @@ def _write_lines(handle: IO[bytes], lines: Iterable[bytes], check: Callable[[], 
     count = 0
     lines = iter(lines)
     while chunk := list(itertools.islice(lines, _CHUNK)):
-        handle.write(b"\n".join(chunk) + b"\n")
+        handle.write(b"\n".join(chunk))  # the newline written on its own: no second copy
+        handle.write(b"\n")
         count += len(chunk)
         check()
     return count
