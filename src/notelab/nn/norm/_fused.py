@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import math
 import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from types import ModuleType
@@ -28,6 +29,7 @@ import numpy as np
 import torch
 
 ENABLED = True
+PIECES = 8  # pieces of the rows per thread
 PARALLEL_MIN = 1 << 20  # values; below, one thread (waking the others costs more than it saves)
 _NUMPY = {torch.float32: np.float32, torch.float64: np.float64}
 Stats = tuple[torch.Tensor, torch.Tensor]
@@ -101,14 +103,32 @@ os.register_at_fork(after_in_child=_pool.cache_clear)
 
 
 def _in_runs(call: Callable[[int, int, int], None], rows: int, unit: int, runs: int) -> None:
-    """``call(lo, hi, run)`` for ``runs`` runs of the rows (whole multiples of ``unit``), the
-    first here and the others on threads (the kernels release the GIL). Python threads, not
-    numba's OpenMP pool: a second OpenMP runtime beside torch's would compete with torch's
-    spinning workers for the same cores."""
+    """``call(lo, hi, worker)`` over the rows in pieces (whole multiples of ``unit``), taken
+    in turn by ``runs`` workers: this thread and ``runs - 1`` pool threads (the kernels release
+    the GIL). Python threads, not numba's OpenMP pool: a second OpenMP runtime beside torch's
+    would compete with torch's spinning workers for the same cores. Several pieces per worker:
+    on a busy machine, where a pool thread waits for a core, this thread takes over its share
+    instead of waiting for it."""
+    if runs == 1:
+        call(0, rows, 0)
+        return
     units = rows // unit
-    bounds = [(units * i // runs * unit, units * (i + 1) // runs * unit) for i in range(runs)]
-    futures = [_pool().submit(call, lo, hi, i) for i, (lo, hi) in enumerate(bounds) if i]
-    call(*bounds[0], 0)
+    count = min(units, runs * PIECES)
+    pieces = iter(
+        [(units * i // count * unit, units * (i + 1) // count * unit) for i in range(count)]
+    )
+    lock = threading.Lock()
+
+    def work(worker: int) -> None:
+        while True:
+            with lock:
+                piece = next(pieces, None)
+            if piece is None:
+                return
+            call(*piece, worker)
+
+    futures = [_pool().submit(work, worker) for worker in range(1, runs)]
+    work(0)
     for future in futures:
         future.result()
 
