@@ -10,8 +10,8 @@ imbalanced one (5% positives).
    default 5-fold x 2 repeats (goal: under 3x LazyPredict's single-split time while fitting
    10x as many models). The floor column is the 5x2 run's own fit and predict seconds spread
    perfectly over the cores, divided by LazyPredict's time: how low that ratio could go with
-   these models and no overhead at all. Both tools are warmed up first (imports; our worker pool, whose
-   start-up, once per process, is printed on its own).
+   these models and no overhead at all. Both tools are warmed up first (imports; our worker
+   pool, whose start-up, once per process, is printed on its own).
 2. ROC AUC per model on the same split, both tools' values side by side (ours: one-vs-rest
    macro from probabilities or decision values; LazyPredict: its own choice, see the table).
 3. Rank stability over reseeded runs: how often each tool's winner is the most common winner,
