@@ -19,9 +19,7 @@ from __future__ import annotations
 import functools
 import math
 import os
-import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from types import ModuleType
 from typing import Any
 
@@ -29,8 +27,7 @@ import numpy as np
 import torch
 
 ENABLED = True
-PIECES = 8  # pieces of the rows per thread
-PARALLEL_MIN = 1 << 20  # values; below, one thread (waking the others costs more than it saves)
+PARALLEL_MIN = 1 << 16  # values; below, one thread (waking the others costs more than it saves)
 _NUMPY = {torch.float32: np.float32, torch.float64: np.float64}
 Stats = tuple[torch.Tensor, torch.Tensor]
 
@@ -85,52 +82,40 @@ def _shapes(kind_: str, view: tuple[int, ...]) -> tuple[tuple[int, ...], int, in
 
 
 def _runs(kind_: str, x: torch.Tensor, units: int) -> int:
-    """Threads for the kernel: torch's thread count on inputs of ``PARALLEL_MIN`` values or
-    more (rows and group norm; batch norm keeps one), at most one per unit of work."""
-    threads = torch.get_num_threads()
-    if kind_ == "batch" or threads < 2 or x.numel() < PARALLEL_MIN:
+    """Threads for the kernel: torch's thread count (at most numba's) on inputs of
+    ``PARALLEL_MIN`` values or more, at most one per sample; one for batch norm, and in a
+    forked child, where numba's OpenMP threads, started in the parent, would abort it."""
+    import numba
+
+    threads = min(torch.get_num_threads(), int(getattr(numba.config, "NUMBA_NUM_THREADS", 1)))
+    if kind_ == "batch" or threads < 2 or x.numel() < PARALLEL_MIN or _forked:
         return 1
     return min(threads, units)
 
 
-@functools.cache
-def _pool() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="notelab-norm")
+_forked = False  # set in a forked child (a DataLoader worker)
 
 
-# a forked child (a DataLoader worker) has the pool but not its threads: it makes its own
-os.register_at_fork(after_in_child=_pool.cache_clear)
+def _after_fork() -> None:
+    global _forked
+    _forked = True
 
 
-def _in_runs(call: Callable[[int, int, int], None], rows: int, unit: int, runs: int) -> None:
-    """``call(lo, hi, worker)`` over the rows in pieces (whole multiples of ``unit``), taken
-    in turn by ``runs`` workers: this thread and ``runs - 1`` pool threads (the kernels release
-    the GIL). Python threads, not numba's OpenMP pool: a second OpenMP runtime beside torch's
-    would compete with torch's spinning workers for the same cores. Several pieces per worker:
-    on a busy machine, where a pool thread waits for a core, this thread takes over its share
-    instead of waiting for it."""
-    if runs == 1:
-        call(0, rows, 0)
-        return
-    units = rows // unit
-    count = min(units, runs * PIECES)
-    pieces = iter(
-        [(units * i // count * unit, units * (i + 1) // count * unit) for i in range(count)]
-    )
-    lock = threading.Lock()
+os.register_at_fork(after_in_child=_after_fork)
 
-    def work(worker: int) -> None:
-        while True:
-            with lock:
-                piece = next(pieces, None)
-            if piece is None:
-                return
-            call(*piece, worker)
 
-    futures = [_pool().submit(work, worker) for worker in range(1, runs)]
-    work(0)
-    for future in futures:
-        future.result()
+def _on_threads(runs: int, kernel: Callable[..., None], *args: Any) -> None:
+    """``kernel(*args)`` with numba's thread count for this thread set to ``runs``, then put
+    back (a later numba kernel in this thread, dedup's for one, keeps its own). Numba's
+    threads are the OpenMP runtime torch's own kernels use here, so the two do not compete."""
+    import numba
+
+    before = numba.get_num_threads()
+    numba.set_num_threads(runs)
+    try:
+        kernel(*args)
+    finally:
+        numba.set_num_threads(before)
 
 
 def forward(
@@ -146,21 +131,23 @@ def forward(
     if kind_ == "batch":
         k.batch_forward(xs, w, b, spec.eps, ys, first, second)
         return y, (torch.from_numpy(first), torch.from_numpy(second))
-    kernel, how, unit = _by_rows(kind_, spec, k.rows_forward, k.groups_forward)
-
-    def run(lo: int, hi: int, _: int) -> None:
-        kernel(xs[lo:hi], w, b, how, spec.eps, ys[lo:hi], first[lo:hi], second[lo:hi])
-
-    _in_runs(run, shape[0], unit, _runs(kind_, x, shape[0] // unit))
+    serial, parallel, how, unit = _by_rows(kind_, spec, k, "forward")
+    runs = _runs(kind_, x, shape[0] // unit)
+    if runs == 1:
+        serial(xs, w, b, how, spec.eps, ys, first, second)
+    else:
+        _on_threads(runs, parallel, xs, w, b, how, spec.eps, ys, first, second, runs)
     return y, (torch.from_numpy(first), torch.from_numpy(second))
 
 
-def _by_rows(kind_: str, spec: Any, rows: Any, groups: Any) -> tuple[Any, Any, int]:
-    """The kernel, its argument that differs (centring, or the groups) and the rows per
-    sample."""
+def _by_rows(kind_: str, spec: Any, k: ModuleType, step: str) -> tuple[Any, Any, Any, int]:
+    """The serial and parallel kernels of ``step`` (``forward`` or ``backward``), their
+    argument that differs (centring, or the groups) and the rows per sample."""
+    family = "rows" if kind_ == "rows" else "groups"
+    serial, parallel = getattr(k, f"{family}_{step}"), getattr(k, f"{family}_{step}_parallel")
     if kind_ == "rows":
-        return rows, spec.center, 1
-    return groups, spec.view[1], spec.view[1]
+        return serial, parallel, spec.center, 1
+    return serial, parallel, spec.view[1], spec.view[1]
 
 
 def backward(
@@ -176,15 +163,13 @@ def backward(
         dw, db = np.empty(n), np.empty(n)
         k.batch_backward(g, xs, w, first, second, spec.eps, dxs, dw, db)
         return dx, dw, db
-    kernel, how, unit = _by_rows(kind_, spec, k.rows_backward, k.groups_backward)
+    serial, parallel, how, unit = _by_rows(kind_, spec, k, "backward")
     runs = _runs(kind_, x, shape[0] // unit)
     dw, db = np.zeros((runs, n)), np.zeros((runs, n))  # a row per thread
-
-    def run(lo: int, hi: int, i: int) -> None:
-        part = slice(lo, hi)
-        kernel(g[part], xs[part], w, first[part], second[part], how, dxs[part], dw[i], db[i])
-
-    _in_runs(run, shape[0], unit, runs)
+    if runs == 1:
+        serial(g, xs, w, first, second, how, dxs, dw[0], db[0])
+    else:
+        _on_threads(runs, parallel, g, xs, w, first, second, how, dxs, dw, db)
     return dx, dw.sum(0), db.sum(0)
 
 

@@ -33,6 +33,15 @@ A = np.ndarray
 _jit = nb.njit(
     cache=True, nogil=True, error_model="numpy", fastmath={"reassoc", "contract", "arcp"}
 )
+# the same over several runs of rows on numba's threads (prange): the OpenMP runtime that
+# torch's own kernels use here, whose threads wake in microseconds
+_parallel = nb.njit(
+    cache=True,
+    nogil=True,
+    parallel=True,
+    error_model="numpy",
+    fastmath={"reassoc", "contract", "arcp"},
+)
 
 
 @_jit
@@ -290,3 +299,55 @@ def _channel_affine_sum(dy: A, x: A, a: A, k1: A, k0: A, dx: A) -> None:  # prag
             ac, kc, k0c = a[c], k1[c], k0[c]
             for k in range(length):
                 dx[i, c, k] = ac * dy[i, c, k] + kc * x[i, c, k] + k0c
+
+
+@_jit
+def _bounds(rows: int, unit: int, c: int, chunks: int) -> tuple[int, int]:  # pragma: no cover
+    """Rows ``[lo, hi)`` of run ``c`` of ``chunks``: whole samples of ``unit`` rows each."""
+    samples = rows // unit
+    return samples * c // chunks * unit, samples * (c + 1) // chunks * unit
+
+
+@_parallel
+def rows_forward_parallel(
+    x: A, w: A, b: A, center: bool, eps: float, y: A, mean: A, rstd: A, chunks: int
+) -> None:  # pragma: no cover
+    """:func:`rows_forward` over ``chunks`` runs of rows on numba's threads."""
+    for c in nb.prange(chunks):
+        lo, hi = _bounds(x.shape[0], 1, c, chunks)
+        rows_forward(x[lo:hi], w, b, center, eps, y[lo:hi], mean[lo:hi], rstd[lo:hi])
+
+
+@_parallel
+def rows_backward_parallel(
+    dy: A, x: A, w: A, mean: A, rstd: A, center: bool, dx: A, gw: A, gb: A
+) -> None:  # pragma: no cover
+    """:func:`rows_backward` over as many runs of rows as ``gw`` and ``gb`` (C, F) have rows,
+    on numba's threads; run ``c`` adds its weight and bias gradients to ``gw[c]``, ``gb[c]``."""
+    for c in nb.prange(gw.shape[0]):
+        lo, hi = _bounds(x.shape[0], 1, c, gw.shape[0])
+        rows_backward(
+            dy[lo:hi], x[lo:hi], w, mean[lo:hi], rstd[lo:hi], center, dx[lo:hi], gw[c], gb[c]
+        )
+
+
+@_parallel
+def groups_forward_parallel(
+    x: A, w: A, b: A, groups: int, eps: float, y: A, mean: A, rstd: A, chunks: int
+) -> None:  # pragma: no cover
+    """:func:`groups_forward` over ``chunks`` runs of whole samples on numba's threads."""
+    for c in nb.prange(chunks):
+        lo, hi = _bounds(x.shape[0], groups, c, chunks)
+        groups_forward(x[lo:hi], w, b, groups, eps, y[lo:hi], mean[lo:hi], rstd[lo:hi])
+
+
+@_parallel
+def groups_backward_parallel(
+    dy: A, x: A, w: A, mean: A, rstd: A, groups: int, dx: A, gw: A, gb: A
+) -> None:  # pragma: no cover
+    """:func:`groups_backward` over runs of whole samples, one per row of ``gw`` and ``gb``."""
+    for c in nb.prange(gw.shape[0]):
+        lo, hi = _bounds(x.shape[0], groups, c, gw.shape[0])
+        groups_backward(
+            dy[lo:hi], x[lo:hi], w, mean[lo:hi], rstd[lo:hi], groups, dx[lo:hi], gw[c], gb[c]
+        )
