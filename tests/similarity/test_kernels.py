@@ -43,3 +43,39 @@ def test_signatures_are_the_multiply_shift_minimum(corpus):
         expected = (hashed.min(axis=0) >> np.uint64(32)).astype(np.uint32)
         assert np.array_equal(sketch.signatures[d], expected)
         assert len(x) == len(shingles(corpus[d]))
+
+
+_FORK_SCRIPT = """
+import os, sys
+from notelab.similarity import dedup_files
+parent = dedup_files([sys.argv[1]]).as_dict()
+pid = os.fork()
+if pid == 0:
+    child = dedup_files([sys.argv[1]]).as_dict()
+    os._exit(0 if (child["removed"], child["kept"]) == (parent["removed"], parent["kept"]) else 3)
+_, status = os.waitpid(pid, 0)
+print(os.waitstatus_to_exitcode(status))
+"""
+
+
+def test_a_forked_child_after_the_parents_threads_runs_the_numpy_kernels(tmp_path):
+    """GNU OpenMP aborts a forked child at its first parallel kernel once the parent's numba
+    threads have started: the child takes the NumPy kernels and gets the same result."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    path = tmp_path / "docs.jsonl"
+    texts = [f"document {i % 7} about topic {i % 3} " * 20 for i in range(60)]
+    path.write_text("".join(json.dumps({"text": t}) + "\n" for t in texts))
+    env = {**os.environ, "NOTELAB_KERNELS": "numba"}
+    done = subprocess.run(
+        [sys.executable, "-c", _FORK_SCRIPT, str(path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "0", done.stderr

@@ -26,6 +26,7 @@ import sys
 from collections.abc import Callable
 from typing import Literal, Protocol, cast, overload
 
+from notelab._util.forking import numba_threads_unsafe
 from notelab.similarity._arrays import Bytes, Codes, Flags, Floats, Hashes, Ints
 
 # Work (bytes of text, shingles x permutations, pairs, ...) from which the compiled kernels
@@ -106,7 +107,7 @@ def kernels(
     (imported by name, so typed by the family's protocol above; both modules fit it)."""
     mode = _mode()
     compiled = mode == "numba" or (mode == "auto" and (work >= COMPILED_FROM or _numba_loaded()))
-    if not compiled:
+    if not compiled or numba_threads_unsafe():  # a forked child: NumPy, the same results
         module = importlib.import_module("notelab.similarity._numpy_kernels")
     else:
         _load_numba()

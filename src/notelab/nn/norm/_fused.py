@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import functools
 import math
-import os
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
 import numpy as np
 import torch
+
+from notelab._util.forking import numba_threads_unsafe
 
 ENABLED = True
 PARALLEL_MIN = 1 << 16  # values; below, one thread (waking the others costs more than it saves)
@@ -88,20 +89,9 @@ def _runs(kind_: str, x: torch.Tensor, units: int) -> int:
     import numba
 
     threads = min(torch.get_num_threads(), int(getattr(numba.config, "NUMBA_NUM_THREADS", 1)))
-    if kind_ == "batch" or threads < 2 or x.numel() < PARALLEL_MIN or _forked:
+    if kind_ == "batch" or threads < 2 or x.numel() < PARALLEL_MIN or numba_threads_unsafe():
         return 1
     return min(threads, units)
-
-
-_forked = False  # set in a forked child (a DataLoader worker)
-
-
-def _after_fork() -> None:
-    global _forked
-    _forked = True
-
-
-os.register_at_fork(after_in_child=_after_fork)
 
 
 def _on_threads(runs: int, kernel: Callable[..., None], *args: Any) -> None:
