@@ -10,6 +10,8 @@ import numba as nb
 import numpy as np
 import numpy.typing as npt
 
+from notelab._util.forking import numba_threads_unsafe
+
 Array = npt.NDArray[Any]
 Sums = tuple[Array, Array, Array, float]
 
@@ -133,3 +135,18 @@ def _pass_full(
 
 
 pass_full: Callable[..., Sums] = nb.njit(parallel=True, cache=True, fastmath=True)(_pass_full)
+
+# the same passes on one thread (prange runs as range), compiled on first use: for a forked
+# child, where numba's threads, started in the parent, would abort it (_util.forking); the
+# blocks and their sums are the same, so the results are too. Not cached: the disk cache
+# would hand back the parallel version, which has the same function and signature.
+_serial = nb.njit(cache=False, fastmath=True)
+serial: dict[str, Callable[..., Sums]] = {"diag": _serial(_pass_diag), "full": _serial(_pass_full)}
+
+
+def passes() -> tuple[Callable[..., Sums], Callable[..., Sums]]:
+    """The diagonal and full passes to use here: serial in a forked child whose parent's
+    numba threads had started, parallel otherwise."""
+    if numba_threads_unsafe():
+        return serial["diag"], serial["full"]
+    return pass_diag, pass_full

@@ -70,9 +70,8 @@ def chunk_stats(X: Array, shift: Array, params: Params, covariance_type: str) ->
     blocks = _fused_passes.blocks_for(len(X))
     if covariance_type in ("diag", "spherical"):
         precisions = chol**2 if covariance_type == "diag" else np.repeat((chol**2)[:, None], d, 1)
-        nk, sx, sxx, loglik = _fused_passes.pass_diag(
-            X, shift, params.means, precisions, const, blocks
-        )
+        pass_diag = _fused_passes.passes()[0]
+        nk, sx, sxx, loglik = pass_diag(X, shift, params.means, precisions, const, blocks)
     else:
         nk, sx, sxx, loglik = _full_pass(X, shift, params, chol, const, blocks)
         if covariance_type == "tied":
@@ -90,9 +89,8 @@ def _full_pass(
     quad = precisions[:, rows_i, cols_j] * np.where(rows_i == cols_j, 1.0, 2.0)
     linear = np.einsum("kij,kj->ki", precisions, params.means)
     offset = np.einsum("ki,ki->k", linear, params.means)
-    nk, sx, tri, loglik = _fused_passes.pass_full(
-        X, shift, quad, linear, offset, const, rows_i, cols_j, blocks
-    )
+    pass_full = _fused_passes.passes()[1]
+    nk, sx, tri, loglik = pass_full(X, shift, quad, linear, offset, const, rows_i, cols_j, blocks)
     sxx = np.zeros((k, d, d))
     sxx[:, rows_i, cols_j] = tri
     sxx[:, cols_j, rows_i] = tri
