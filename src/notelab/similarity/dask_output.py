@@ -54,15 +54,13 @@ def _joined_output(*args: Any) -> list[bytes]:
     return [b"\n".join(lines)] if lines else []
 
 
-def _extent(*args: Any) -> tuple[int, int]:
+def _extent(lines: list[bytes]) -> tuple[int, int]:
     """Bytes and lines the partition adds to the file (``\\n`` after every line)."""
-    lines = _partition_output(*args)
     return sum(map(len, lines)) + len(lines), len(lines)
 
 
-def _write_at(path: str, offset: int, *args: Any) -> int:
+def _write_at(path: str, offset: int, lines: list[bytes]) -> int:
     """Write the partition's lines into ``path`` from byte ``offset``; return the bytes."""
-    lines = _partition_output(*args)
     written = 0
     fd = os.open(path, os.O_WRONLY)
     try:
@@ -135,13 +133,14 @@ class PartitionLines(SelfWriting):
         path = _shared_file(handle, self.client)
         if path is None:
             return None
-        extents: list[tuple[int, int]] = self.client.compute(
-            [delayed(_extent)(*a) for a in self.args], sync=True
-        )
+        # each partition's lines made once and kept where they are made (the kept records are
+        # the input's line objects, not copies); sized first, then written at their offsets
+        lines = self.client.compute([delayed(_partition_output)(*a) for a in self.args])
+        extents: list[tuple[int, int]] = self.client.gather(self.client.map(_extent, lines))
         sizes = np.array([e[0] for e in extents], np.int64)
         offsets = (np.cumsum(sizes) - sizes).tolist()
-        writes = [delayed(_write_at)(path, o, *a) for o, a in zip(offsets, self.args, strict=True)]
-        self.client.compute(writes, sync=True)
+        self.client.gather(self.client.map(_write_at, [path] * len(lines), offsets, lines))
+        del lines  # the workers may drop them
         handle.seek(int(sizes.sum()))
         return sum(e[1] for e in extents)
 
