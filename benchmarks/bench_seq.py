@@ -4,7 +4,9 @@ Training tokens per second (forward, backward, clipping and the fused Adam step,
 ``notelab.nn.seq.train`` does) of
 
 - one call: every input is the truth, the decoder runs over the whole sequence at once
-  (``notelab.nn.seq.gru.gru_sequence`` on the CPU);
+  (``notelab.nn.seq.gru.gru_sequence``, compiled kernels, on the CPU);
+- one call on ``nn.GRU``: the same with PyTorch's GRU over the packed sequence (what the
+  library runs on CUDA and in other dtypes; on the CPU, the reference for the kernels);
 - stepped: the same inputs (all the truth) fed token by token, the path scheduled sampling needs;
 - scheduled sampling at eps = 0.5: stepped, half the inputs the model's own argmax;
 - the PyTorch seq2seq tutorial's way: ``nn.GRU`` called once per token (the peer);
@@ -24,8 +26,6 @@ Rounds are interleaved (``notelab._util.rounds.interleave``: A B C, then C B A, 
 figure is the median over rounds with its 95% interval, and the ratios are paired per round.
 Goal: one call >= 3x stepped on the CPU.
 Run: .venv/bin/python -m benchmarks.bench_seq [--rounds 9] [--size all] [--clock cpu] [--threads 1]
-``--whole-sequence-max-hidden 0`` measures the one-call path on ``nn.GRU`` (the code before the
-hand-written GRU), ``1000`` on the hand-written GRU at every size.
 """
 
 from __future__ import annotations
@@ -101,6 +101,15 @@ class FreeDecoder:
         return DecodeRecord(logits, batch.target_in, logits.argmax(-1), truth, True)
 
 
+def nn_gru_one_call(model: SequenceModel, batch: Batch) -> DecodeRecord:
+    """The one-call path with ``nn.GRU`` over the packed sequence in place of the kernels."""
+    models.COMPILED_GRU = False
+    try:
+        return teacher_forced(model, batch)
+    finally:
+        models.COMPILED_GRU = True
+
+
 ONE, STEPPED = "one call (teacher forced)", "stepped (teacher forced)"
 CEILING = "ceiling: one call, decoder recurrence free"
 
@@ -110,6 +119,7 @@ def paths(generator: torch.Generator) -> dict[str, Callable]:
     half = teacher_forcing(0.5)
     return {
         ONE: teacher_forced,
+        "one call on nn.GRU (teacher forced)": nn_gru_one_call,
         STEPPED: lambda m, b: stepped(m, b, torch.ones_like(b.target_in, dtype=torch.bool)),
         CEILING: FreeDecoder(),
         "scheduled sampling eps=0.5": lambda m, b: decode_policy(m, b, half, generator=generator),
@@ -291,18 +301,10 @@ def _parse() -> argparse.Namespace:
         help="cpu: process time (all threads), for a machine busy with other work",
     )
     parser.add_argument("--threads", type=int, help="torch threads (default: 1 with --clock cpu)")
-    parser.add_argument(
-        "--whole-sequence-max-hidden",
-        type=int,
-        help="the largest hidden size whose one call uses notelab.nn.seq.gru_sequence rather "
-        "than nn.GRU on the packed sequence (default: the library's; 0: always nn.GRU)",
-    )
     return parser.parse_args()
 
 
 def _setup(args: argparse.Namespace) -> torch.device:
-    if args.whole_sequence_max_hidden is not None:
-        models.WHOLE_SEQUENCE_MAX_HIDDEN = args.whole_sequence_max_hidden
     global clock
     clock = CLOCK[args.clock]
     threads = args.threads or (1 if args.clock == "cpu" else None)
@@ -311,8 +313,7 @@ def _setup(args: argparse.Namespace) -> torch.device:
     device = torch.device(bench_device())
     print(
         f"torch {torch.__version__} on {device}, {torch.get_num_threads()} threads, "
-        f"{args.clock} clock; one call on gru_sequence up to hidden "
-        f"{models.WHOLE_SEQUENCE_MAX_HIDDEN}"
+        f"{args.clock} clock"
     )
     for name, size in SIZES.items():
         print(

@@ -18,7 +18,6 @@ CONFIGS = [
     ModelConfig(vocabulary=14, hidden_size=16, embedding_dim=8, attention=True, num_layers=2),
     ModelConfig(kind="lm", vocabulary=14, hidden_size=16, embedding_dim=8),
     ModelConfig(kind="lm", vocabulary=14, hidden_size=16, embedding_dim=8, num_layers=2),
-    # above WHOLE_SEQUENCE_MAX_HIDDEN: one call is nn.GRU on the packed sequence
     ModelConfig(vocabulary=14, hidden_size=56, embedding_dim=8, attention=True),
 ]
 
@@ -37,10 +36,14 @@ def _ragged_batch():
     return collate(rows)
 
 
+@pytest.mark.parametrize("compiled", [True, False], ids=["compiled-gru", "nn-gru"])
 @pytest.mark.parametrize(
     "config", CONFIGS, ids=lambda c: f"{c.kind}-a{c.attention}-l{c.num_layers}-h{c.hidden_size}"
 )
-def test_one_call_and_stepped_give_the_same_loss_and_gradients(config):
+def test_one_call_and_stepped_give_the_same_loss_and_gradients(config, compiled, monkeypatch):
+    from notelab.nn.seq import models
+
+    monkeypatch.setattr(models, "COMPILED_GRU", compiled)  # one call on the kernels or nn.GRU
     model, batch = seeded_model(config, 0), _ragged_batch()
     everything = torch.ones_like(batch.target_in, dtype=torch.bool)
     losses, grads = [], []

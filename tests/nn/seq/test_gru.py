@@ -74,14 +74,9 @@ def test_state_dict_keeps_nn_gru_names(kind):
     assert all(isinstance(m, nn.GRU) for n, m in model.named_children() if n in ("gru", "encoder"))
 
 
-@pytest.mark.parametrize(("hidden", "whole_sequence"), [(48, True), (49, False)])
-def test_one_call_uses_the_whole_sequence_gru_up_to_its_hidden_size(hidden, whole_sequence):
-    from notelab.nn.seq import collate, sequence_loss, teacher_forced
-    from notelab.nn.seq.models import WHOLE_SEQUENCE_MAX_HIDDEN
+def _layer_nodes(model, batch) -> set[str]:
+    from notelab.nn.seq import sequence_loss, teacher_forced
 
-    assert WHOLE_SEQUENCE_MAX_HIDDEN == 48
-    model = seeded_model(ModelConfig(kind="lm", vocabulary=9, hidden_size=hidden), 0)
-    batch = collate([([5, 6, 3], [7, 8]), ([5, 3], [6])])
     loss = sequence_loss(teacher_forced(model, batch).logits, batch)
     nodes, stack = set(), [loss.grad_fn]
     while stack:
@@ -89,5 +84,84 @@ def test_one_call_uses_the_whole_sequence_gru_up_to_its_hidden_size(hidden, whol
         if node is not None and node not in nodes:
             nodes.add(node)
             stack.extend(n for n, _ in node.next_functions)
-    names = {type(n).__name__ for n in nodes}
-    assert ("_GRULayerBackward" in names) == whole_sequence
+    return {type(n).__name__ for n in nodes}
+
+
+@pytest.mark.parametrize(("hidden", "compiled"), [(8, True), (200, True), (8, False)])
+def test_one_call_uses_the_compiled_gru_on_the_cpu_at_any_hidden_size(
+    hidden, compiled, monkeypatch
+):
+    from notelab.nn.seq import collate
+    from notelab.nn.seq import models as seq_models
+
+    monkeypatch.setattr(seq_models, "COMPILED_GRU", compiled)
+    model = seeded_model(ModelConfig(kind="lm", vocabulary=9, hidden_size=hidden), 0)
+    batch = collate([([5, 6, 3], [7, 8]), ([5, 3], [6])])
+    assert ("_GRULayerBackward" in _layer_nodes(model, batch)) == compiled
+
+
+@pytest.mark.parametrize(
+    ("dtype", "expected"), [(torch.float32, True), (torch.float64, True), (torch.bfloat16, False)]
+)
+def test_whole_sequence_only_for_the_kernels_dtypes(dtype, expected):
+    from notelab.nn.seq.models import whole_sequence
+
+    assert whole_sequence(torch.zeros(2, 3, dtype=dtype)) is expected
+
+
+def test_float32_matches_nn_gru_over_long_sequences():
+    """The float32 kernels (a rational tanh) stay within float32 rounding of nn.GRU: no drift
+    over 60 steps, outputs and every gradient."""
+    torch.manual_seed(0)
+    gru = nn.GRU(6, 32, num_layers=2, batch_first=True)
+    x = torch.randn(5, 60, 6, requires_grad=True)
+    hidden = torch.randn(2, 5, 32, requires_grad=True)
+    lengths = torch.tensor([60, 17, 60, 1, 33])
+    weights = (torch.randn(5, 60, 32), torch.randn(2, 5, 32))
+    ours = _outputs_and_grads(gru_sequence, gru, x, lengths, hidden, weights)
+    theirs = _outputs_and_grads(_reference, gru, x, lengths, hidden, weights)
+    for a, b in zip(ours, theirs, strict=True):
+        torch.testing.assert_close(a, b, atol=2e-5, rtol=1e-4)
+
+
+def test_float32_tanh_within_its_stated_error_and_nan_stays_nan():
+    import numba
+    import numpy as np
+
+    from notelab.nn.seq import _gru_kernels
+
+    @numba.njit
+    def apply(a, out):
+        for i in range(a.size):
+            out[i] = _gru_kernels.tanh(a[i])
+
+    special = [np.inf, -np.inf, 0.0, -0.0, 1e-30, 3e38, -3e38]
+    x = np.concatenate([np.linspace(-12, 12, 200_001), special]).astype(np.float32)
+    out = np.empty_like(x)
+    apply(x, out)
+    assert np.abs(out - np.tanh(x.astype(np.float64))).max() < 3.5e-7
+    assert out[-5] == 0.0 and np.signbit(out[-4]) and abs(out[-3] - 1e-30) < 1e-36
+    nan = np.array([np.nan, 1.0], np.float32)
+    apply(nan, out[:2])
+    assert np.isnan(out[0]) and abs(out[1] - np.tanh(1.0)) < 3.5e-7
+    exact = np.linspace(-30, 30, 1001)
+    out64 = np.empty_like(exact)
+    apply(exact, out64)  # float64: the C library's tanh
+    np.testing.assert_allclose(out64, np.tanh(exact), rtol=1e-15, atol=0)
+
+
+def test_blas_on_one_thread_inside_the_kernels_and_as_before_after():
+    from notelab.nn.seq import _gru_kernels
+
+    libraries = _gru_kernels._libraries()
+    assert libraries, "SciPy's BLAS is found"
+    before = [lib.num_threads for lib in libraries]
+    with _gru_kernels.one_blas_thread():
+        assert all(lib.num_threads == 1 for lib in libraries)
+        with _gru_kernels.one_blas_thread():  # nested: still one, and not restored early
+            pass
+        assert all(lib.num_threads == 1 for lib in libraries)
+    assert [lib.num_threads for lib in libraries] == before
+    with pytest.raises(RuntimeError), _gru_kernels.one_blas_thread():
+        raise RuntimeError("a kernel failed")
+    assert [lib.num_threads for lib in libraries] == before

@@ -6,16 +6,18 @@ backward of each step's slice of the output fills a zero tensor the size of the 
 hidden 128). With small matrices those per-step nodes, not the arithmetic, set the time.
 Here one :class:`torch.autograd.Function` per layer runs the whole sequence:
 
-- forward: ``torch.gru_cell`` once per step with grad off (the stepped decoder's own cell, so
-  both decoding paths compute the same function), keeping only the hidden states;
-- backward: the gates for all steps recomputed in two matmuls (``x W_ih^T`` and
-  ``h W_hh^T``) and vectorised elementwise work; per step only ``dh W_hh`` and two products;
-  then ``dW_ih``, ``dW_hh``, the biases and ``dx`` as single matmuls over all steps.
+- forward: the input side of every step's gates in one matmul (``x W_ih^T``), then the
+  recurrence in a compiled loop (:mod:`notelab.nn.seq._gru_kernels`): per step one
+  ``h W_hh^T`` and one fused pass over the gates, keeping r, z, n and n's hidden side;
+- backward: the compiled loop back through time (per step one ``dh W_hh`` and one fused
+  pass), then ``dW_ih``, ``dW_hh``, the biases and ``dx`` as single matmuls over all steps.
 
-The weights stay in the ``nn.GRU`` (``weight_ih_l0`` ...), so state dicts do not change.
-Padding: sequences are right-padded; the recurrence runs over the padding too (it never feeds
-back into a real position), outputs there are zeroed and each sequence's last hidden state is
-the one at its last real step, which is what ``nn.GRU`` on the packed sequence returns.
+Float32 and float64 on the CPU; other types and devices use ``nn.GRU`` (see
+:func:`notelab.nn.seq.models.whole_sequence`). The weights stay in the ``nn.GRU``
+(``weight_ih_l0`` ...), so state dicts do not change. Padding: sequences are right-padded;
+the recurrence runs over the padding too (it never feeds back into a real position), outputs
+there are zeroed and each sequence's last hidden state is the one at its last real step,
+which is what ``nn.GRU`` on the packed sequence returns.
 """
 
 from __future__ import annotations
@@ -25,6 +27,21 @@ from typing import Any, cast
 
 import torch
 from torch import nn
+
+# the dtypes the compiled kernels take
+KERNEL_DTYPES = (torch.float32, torch.float64)
+
+
+def _kernels() -> Any:
+    """The compiled kernels, imported on first use (numba costs a second to import)."""
+    from notelab.nn.seq import _gru_kernels
+
+    return _gru_kernels
+
+
+def _array(t: torch.Tensor) -> Any:
+    """A NumPy view of ``t`` (made contiguous, detached)."""
+    return t.detach().contiguous().numpy()
 
 
 class _GRULayer(torch.autograd.Function):
@@ -40,86 +57,51 @@ class _GRULayer(torch.autograd.Function):
         b_ih: torch.Tensor,
         b_hh: torch.Tensor,
     ) -> torch.Tensor:
-        h, hs = h0, [h0]
-        for t in range(x.shape[0]):  # the stepped decoder's own cell
-            h = torch.gru_cell(x[t], h, w_ih, w_hh, b_ih, b_hh)
-            hs.append(h)
-        states = torch.stack(hs)
-        ctx.save_for_backward(x, states, w_ih, w_hh, b_ih, b_hh)
+        steps, batch, _ = x.shape
+        hidden = h0.shape[1]
+        gi = torch.addmm(b_ih, x.reshape(steps * batch, -1), w_ih.t())
+        states = x.new_empty(steps + 1, batch, hidden)
+        gates = x.new_empty(steps, batch, 4, hidden)
+        kernels = _kernels()
+        with kernels.one_blas_thread():
+            kernels.forward(
+                gi.view(steps, batch, 3 * hidden).numpy(),
+                _array(h0),
+                _array(w_hh.t()),
+                _array(b_hh),
+                states.numpy(),
+                gates.numpy(),
+            )
+        ctx.save_for_backward(x, states, gates, w_ih, w_hh)
         return states[1:]
 
     @staticmethod
     @torch.autograd.function.once_differentiable
     def backward(ctx: Any, grad_out: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        x, states, w_ih, w_hh, b_ih, b_hh = ctx.saved_tensors
-        before = states[:-1]
-        steps, batch, hidden = before.shape
-        z, to_gi, to_gh = _gate_factors(x, before, w_ih, w_hh, b_ih, b_hh)
-        total, dh0 = _through_time(grad_out, to_gh, z, w_hh)
-        d_gi = (total.unsqueeze(2) * to_gi).view(steps * batch, 3 * hidden)
-        d_gh = (total.unsqueeze(2) * to_gh).view(steps * batch, 3 * hidden)
+        x, states, gates, w_ih, w_hh = ctx.saved_tensors
+        steps, batch, hidden = grad_out.shape
+        d_gi = grad_out.new_empty(steps * batch, 3 * hidden)
+        d_gh = grad_out.new_empty(steps * batch, 3 * hidden)
+        kernels = _kernels()
+        with kernels.one_blas_thread():
+            dh0 = kernels.backward(
+                _array(grad_out),
+                states.numpy(),
+                gates.numpy(),
+                _array(w_hh),
+                d_gi.view(steps, batch, 3 * hidden).numpy(),
+                d_gh.view(steps, batch, 3 * hidden).numpy(),
+            )
         dx = (d_gi @ w_ih).view(x.shape)
         d_w_ih = d_gi.t() @ x.reshape(steps * batch, -1)
-        d_w_hh = d_gh.t() @ before.reshape(steps * batch, hidden)
-        return dx, dh0, d_w_ih, d_w_hh, d_gi.sum(0), d_gh.sum(0)
+        d_w_hh = d_gh.t() @ states[:-1].reshape(steps * batch, hidden)
+        return dx, torch.from_numpy(dh0), d_w_ih, d_w_hh, d_gi.sum(0), d_gh.sum(0)
 
 
 # _GRULayer applied, typed (``Function.apply`` has no hints): (x, h0, w_ih, w_hh, b_ih, b_hh)
 # -> the hidden state of every step
 _T = torch.Tensor
 _gru_layer = cast(Callable[[_T, _T, _T, _T, _T, _T], _T], _GRULayer.apply)
-
-
-def _gate_factors(
-    x: torch.Tensor,
-    before: torch.Tensor,
-    w_ih: torch.Tensor,
-    w_hh: torch.Tensor,
-    b_ih: torch.Tensor,
-    b_hh: torch.Tensor,
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """The gates of every step recomputed from the hidden states (two matmuls), and what the
-    gradient of each new hidden state is multiplied by to give the gradients of the gate
-    pre-activations: z, then ``(steps, batch, 3, hidden)`` for the input side (r, z, n) and
-    the same for the hidden side (where n's is scaled by r). The cell is ``torch.gru_cell``'s:
-    r, z = sigmoid(i_r + h_r), sigmoid(i_z + h_z); n = tanh(i_n + r h_n); h' = n + z (h - n)."""
-    steps, batch, hidden = before.shape
-    h = before.reshape(steps * batch, hidden)
-    gi = torch.addmm(b_ih, x.reshape(steps * batch, -1), w_ih.t())
-    gh = torch.addmm(b_hh, h, w_hh.t())
-    rz = torch.add(gi[:, : 2 * hidden], gh[:, : 2 * hidden]).sigmoid_()
-    r, z = rz[:, :hidden], rz[:, hidden:]
-    gh_n = gh[:, 2 * hidden :]
-    # tanh(a) = 2 sigmoid(2a) - 1: CPU tanh is several times slower than sigmoid here
-    n = torch.addcmul(gi[:, 2 * hidden :], r, gh_n).mul_(2).sigmoid_().mul_(2).sub_(1)
-    to_gi = gi.view(steps * batch, 3, hidden)  # reused: gi is not needed any more
-    to_gh = gh.view(steps * batch, 3, hidden)
-    keep = 1 - z
-    d_n = torch.mul(n, n, out=to_gi[:, 2]).neg_().add_(1).mul_(keep)  # d h' / d n's input
-    torch.mul(d_n, gh_n, out=to_gi[:, 0]).mul_(r).mul_(1 - r)  # d h' / d r's input
-    torch.mul(d_n, r, out=to_gh[:, 2])  # gh_n is read for the last time above
-    torch.sub(h, n, out=to_gi[:, 1]).mul_(z).mul_(keep)  # d h' / d z's input
-    to_gh[:, :2] = to_gi[:, :2]
-    shape = (steps, batch, 3, hidden)
-    return z.reshape(steps, batch, hidden), to_gi.view(shape), to_gh.view(shape)
-
-
-def _through_time(
-    grad_out: torch.Tensor,
-    to_gh: torch.Tensor,
-    z: torch.Tensor,
-    w_hh: torch.Tensor,
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """The gradient of every hidden state (its own output's plus what flows back from the next
-    step), last step first: ``(steps, batch, hidden)`` and the gradient of ``h0``."""
-    steps, batch, hidden = z.shape
-    total = grad_out.new_empty(grad_out.shape)
-    carried = grad_out.new_zeros(batch, hidden)
-    for t in range(steps - 1, -1, -1):
-        d = torch.add(grad_out[t], carried, out=total[t])
-        d_gh = (d.unsqueeze(1) * to_gh[t]).view(batch, 3 * hidden)
-        carried = torch.addmm(d * z[t], d_gh, w_hh)
-    return total, carried
 
 
 def gru_sequence(

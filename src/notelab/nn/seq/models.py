@@ -4,13 +4,12 @@ Both expose the same decoder interface, used by training and generation alike:
 
 - ``begin(batch)`` reads the source and returns the decoder's :class:`DecoderState`;
 - ``logits_all(inputs, lengths, state)`` runs the decoder over whole input sequences in one
-  call: the path when every input is the truth. On the CPU with hidden size up to
-  ``WHOLE_SEQUENCE_MAX_HIDDEN`` that is :func:`~notelab.nn.seq.gru.gru_sequence` (a
-  whole-sequence GRU with a hand-written backward), otherwise ``nn.GRU`` (cuDNN on CUDA) over
-  the packed sequence;
+  call: the path when every input is the truth. On the CPU in float32 or float64 that is
+  :func:`~notelab.nn.seq.gru.gru_sequence` (a whole-sequence GRU in compiled kernels with a
+  hand-written backward), otherwise ``nn.GRU`` (cuDNN on CUDA) over the packed sequence;
 - ``logits_step(tokens, state)`` runs one step for the whole batch: the path when the model's
-  own outputs are fed back. It uses the same ``nn.GRU`` weights and ``torch.gru_cell``, the
-  cell ``gru_sequence`` steps with, so both paths compute the same function.
+  own outputs are fed back. It uses the same ``nn.GRU`` weights and ``torch.gru_cell``, whose
+  cell ``gru_sequence`` computes, so both paths compute the same function (to rounding).
 
 Attention is Luong's "general" score over the encoder's outputs, applied after the decoder GRU,
 so it too runs in one call when the inputs are known.
@@ -27,7 +26,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from notelab._util import InputError
 from notelab.nn.seq.batch import Batch
-from notelab.nn.seq.gru import gru_sequence
+from notelab.nn.seq.gru import KERNEL_DTYPES, gru_sequence
 
 MODEL_KINDS = ("seq2seq", "lm")
 
@@ -72,21 +71,22 @@ class ModelConfig:
         return asdict(self)
 
 
-# On the CPU, the hand-written whole-sequence GRU (notelab.nn.seq.gru) up to this hidden size,
-# nn.GRU on the packed sequence above it. Measured with benchmarks/bench_seq.py (one thread,
-# interleaved rounds, training tokens/s, gru_sequence / nn.GRU): at hidden 48 (finding 5's
-# size) one call 1.27x and stepped 1.08x (its source pass runs in one call too); at 64 (the
-# CLI's) one call 0.98-1.09x but stepped 0.93-0.98x; at 128 one call 0.82-0.96x. With small
-# matrices the per-step autograd nodes of nn.GRU's backward dominate and gru_sequence removes
-# them; with larger ones the matmuls dominate, and gru_sequence's gate recomputation and steps
-# over padding cost more than it saves.
-WHOLE_SEQUENCE_MAX_HIDDEN = 48
+# Whether the one-call path may use the compiled whole-sequence GRU (notelab.nn.seq.gru) on
+# the CPU; False runs nn.GRU on the packed sequence there too (benchmarks/bench_seq.py's
+# reference arm). Measured with that benchmark (one thread, interleaved rounds, training
+# tokens/s): gru_sequence gives 1.1x to 1.4x nn.GRU's at every size there (hidden 48 to 128).
+COMPILED_GRU = True
+
+
+def whole_sequence(x: torch.Tensor) -> bool:
+    """Whether a one-call GRU pass over ``x`` runs :func:`~notelab.nn.seq.gru.gru_sequence`."""
+    return COMPILED_GRU and x.device.type == "cpu" and x.dtype in KERNEL_DTYPES
 
 
 def _run_packed(
     gru: nn.GRU, embedded: torch.Tensor, lengths: torch.Tensor, hidden: torch.Tensor | None = None
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    if not embedded.is_cuda and gru.hidden_size <= WHOLE_SEQUENCE_MAX_HIDDEN:
+    if whole_sequence(embedded):
         return gru_sequence(gru, embedded, lengths, hidden)
     # cuDNN's GRU, or on the CPU nn.GRU, over the packed sequence
     packed = pack_padded_sequence(embedded, lengths.cpu(), batch_first=True, enforce_sorted=False)
