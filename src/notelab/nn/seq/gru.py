@@ -8,7 +8,8 @@ Here one :class:`torch.autograd.Function` per layer runs the whole sequence:
 
 - forward: the input side of every step's gates in one matmul (``x W_ih^T``), then the
   recurrence in a compiled loop (:mod:`notelab.nn.seq._gru_kernels`): per step one
-  ``h W_hh^T`` and one fused pass over the gates, keeping r, z, n and n's hidden side;
+  ``h W_hh^T`` and one fused, vectorised pass over the gates, keeping r, z, n and n's
+  hidden side;
 - backward: the compiled loop back through time (per step one ``dh W_hh`` and one fused
   pass), then ``dW_ih``, ``dW_hh``, the biases and ``dx`` as single matmuls over all steps.
 
@@ -61,7 +62,7 @@ class _GRULayer(torch.autograd.Function):
         hidden = h0.shape[1]
         gi = torch.addmm(b_ih, x.reshape(steps * batch, -1), w_ih.t())
         states = x.new_empty(steps + 1, batch, hidden)
-        gates = x.new_empty(steps, batch, 4, hidden)
+        gates = x.new_empty(steps, batch, 3 * hidden)
         kernels = _kernels()
         with kernels.one_blas_thread():
             kernels.forward(
@@ -72,13 +73,13 @@ class _GRULayer(torch.autograd.Function):
                 states.numpy(),
                 gates.numpy(),
             )
-        ctx.save_for_backward(x, states, gates, w_ih, w_hh)
+        ctx.save_for_backward(x, states, gates, gi, w_ih, w_hh)  # gi now holds n
         return states[1:]
 
     @staticmethod
     @torch.autograd.function.once_differentiable
     def backward(ctx: Any, grad_out: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        x, states, gates, w_ih, w_hh = ctx.saved_tensors
+        x, states, gates, gi, w_ih, w_hh = ctx.saved_tensors
         steps, batch, hidden = grad_out.shape
         d_gi = grad_out.new_empty(steps * batch, 3 * hidden)
         d_gh = grad_out.new_empty(steps * batch, 3 * hidden)
@@ -88,6 +89,7 @@ class _GRULayer(torch.autograd.Function):
                 _array(grad_out),
                 states.numpy(),
                 gates.numpy(),
+                gi.view(steps, batch, 3 * hidden).numpy(),
                 _array(w_hh),
                 d_gi.view(steps, batch, 3 * hidden).numpy(),
                 d_gh.view(steps, batch, 3 * hidden).numpy(),
