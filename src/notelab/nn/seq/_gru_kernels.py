@@ -11,15 +11,16 @@ hidden units. The cell is ``torch.gru_cell``'s::
 
 with ``i = x W_ih^T + b_ih`` (one matmul over all steps, by the caller) and
 ``h = h W_hh^T + b_hh``. The forward keeps r, z, n and ``h_n`` of every step, so the
-backward recomputes nothing. The fused loops run on vector instructions (16 float32 values
-at a time here); a step's elementwise work costs less than its matmul.
+backward recomputes nothing. The forward's fused loop runs on vector instructions (16
+float32 values at a time here; at finding 5's size the layer's forward went from 125 to 50
+us, 38 of them the matmuls); the backward's loop stays scalar (about 25 of its 65 us).
 
 Precision: in float64 ``tanh`` is the C library's. In float32 it is a rational function
 (the minimax fit Eigen uses for its float tanh, on the input clamped to +-7.9988), which
 compiles to vector instructions where ``math.tanh`` is a call per value; its largest error
-on [-12, 12] is 3.4e-7 (torch's float32 tanh: 3.1e-8), a few units in the last place, and
+is 3.4e-7 (torch's float32 tanh: 3.1e-8), a few units in the last place, and
 ``sigmoid(a) = 0.5 + 0.5 tanh(a / 2)``. ``fastmath`` allows reassociation and contraction
-only, so NaN and infinity keep their meaning (a NaN input gives NaN, +-inf gives +-1).
+only, so NaN stays NaN; +-inf gives the value at the clamp, 2e-7 from +-1.
 
 The matmuls go to the BLAS numba links (SciPy's); :func:`one_blas_thread` keeps it on one
 thread while a kernel runs, since the per-step matrices are far too small for threads and an
@@ -43,8 +44,8 @@ _jit = nb.njit(
     cache=True, nogil=True, error_model="numpy", fastmath={"reassoc", "contract", "arcp"}
 )
 
-# Eigen's float tanh: x p(x^2) / q(x^2), exact to a few ulp on the clamped range, where
-# tanh is 1 to float32 precision beyond it
+# Eigen's float tanh: x p(x^2) / q(x^2), within a few ulp on the clamped range; beyond it
+# tanh differs from the value at the clamp by less than 2.5e-7
 _CLAMP = 7.99881172180175781
 _P = (
     -2.76076847742355e-16,
