@@ -5,9 +5,9 @@ import pytest
 @pytest.fixture(autouse=True)
 def one_blas_thread():
     """Small fits: one BLAS thread (on a busy machine, more threads only wait)."""
-    from notelab.learning._threads import one_blas_thread
+    from notelab._util.threads import one_native_thread
 
-    with one_blas_thread():
+    with one_native_thread():
         yield
 
 

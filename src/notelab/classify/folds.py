@@ -9,7 +9,6 @@ broken model cannot sink a comparison.
 from __future__ import annotations
 
 import contextlib
-import functools
 import time
 import warnings
 from collections.abc import Callable, Iterator
@@ -19,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from notelab._util.dask import connect
+from notelab._util.threads import one_native_thread
 from notelab.classify.data import Features
 from notelab.classify.metrics import predict_all, score_all
 from notelab.classify.models import MODELS
@@ -70,21 +70,6 @@ def _pipeline(features: Features, task: FoldTask) -> Any:
     return pipe
 
 
-@functools.cache
-def _threads() -> Any:
-    """This process's BLAS and OpenMP thread pools, found once (a search takes ~3 ms a fold).
-
-    The model modules are imported first, so the OpenMP runtime scikit-learn loads with them
-    is among the pools found.
-    """
-    import sklearn.ensemble
-    import sklearn.neural_network
-    import sklearn.svm  # noqa: F401
-    from threadpoolctl import ThreadpoolController
-
-    return ThreadpoolController()
-
-
 def run_fold(
     features: Features,
     y: np.ndarray,
@@ -96,7 +81,7 @@ def run_fold(
     X_train, X_test = features.rows(task.train), features.rows(task.test)
     # one thread per job: the jobs already fill the cores (OpenMP threads on a busy machine
     # spin, and made histogram boosting 30x slower here)
-    with _threads().limit(limits=1), warnings.catch_warnings(record=True) as caught:
+    with one_native_thread(), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             pipe = _pipeline(features, task)

@@ -86,9 +86,9 @@ def _small_fits() -> Iterator[None]:
     """One BLAS thread and one torch thread: on fits this small, threads only add waiting."""
     import torch  # noqa: F401 (imported so one_thread limits it)
 
-    from notelab.learning._threads import one_blas_thread
+    from notelab._util.threads import one_native_thread
 
-    with one_blas_thread(), one_thread():
+    with one_native_thread(), one_thread():
         yield
 
 

@@ -16,7 +16,7 @@ import numpy as np
 from notelab._util import InputError, atomic_write_bytes, atomic_write_png, atomic_writer
 from notelab._util.frames import read_frame
 from notelab._util.paths import refuse_overwriting_inputs
-from notelab.learning._threads import one_blas_thread
+from notelab._util.threads import one_native_thread
 from notelab.learning.label import Labelling, label_rows
 from notelab.learning.protocol import Curve, curve
 from notelab.learning.tables import LabelledTable, from_dataset, from_frame
@@ -61,7 +61,7 @@ def compare_data(
     Returns the curve and how many rows were left out for having no label.
     """
     labelled, y = check_compare(table, methods)
-    with one_blas_thread():  # many small fits: extra BLAS threads only wait for each other
+    with one_native_thread():  # many small fits: extra BLAS threads only wait for each other
         result = curve(
             table.X[labelled],
             y,

@@ -123,14 +123,14 @@ def choose_method(
     out-of-fold accuracy (see :mod:`notelab.learning.calibration`); 1 when a class has a
     single labelled row and nothing can be held out.
     """
-    from notelab.learning._threads import one_blas_thread
+    from notelab._util.threads import one_native_thread
     from notelab.learning.calibration import fit_temperature
 
     candidates = AUTO_CANDIDATES if method == "auto" else (method,)
     if int(np.bincount(codes[codes >= 0]).min()) < 2:
         chosen = "label-spreading" if method == "auto" else method
         return chosen, 1.0, {}, [f"a class has one labelled row: {chosen}, not calibrated"]
-    with one_blas_thread():  # many small fits: extra BLAS threads only wait
+    with one_native_thread():  # many small fits: extra BLAS threads only wait
         found = cross_validate(table, codes, candidates, seed, progress)
     chosen = max(found.scores, key=lambda m: found.scores[m])
     log_proba = np.log(np.clip(found.out_of_fold[chosen], 1e-12, None))

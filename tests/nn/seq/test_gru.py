@@ -148,20 +148,3 @@ def test_float32_tanh_within_its_stated_error_and_nan_stays_nan():
     out64 = np.empty_like(exact)
     apply(exact, out64)  # float64: the C library's tanh
     np.testing.assert_allclose(out64, np.tanh(exact), rtol=1e-15, atol=0)
-
-
-def test_blas_on_one_thread_inside_the_kernels_and_as_before_after():
-    from notelab.nn.seq import _gru_kernels
-
-    libraries = _gru_kernels._libraries()
-    assert libraries, "SciPy's BLAS is found"
-    before = [lib.num_threads for lib in libraries]
-    with _gru_kernels.one_blas_thread():
-        assert all(lib.num_threads == 1 for lib in libraries)
-        with _gru_kernels.one_blas_thread():  # nested: still one, and not restored early
-            pass
-        assert all(lib.num_threads == 1 for lib in libraries)
-    assert [lib.num_threads for lib in libraries] == before
-    with pytest.raises(RuntimeError), _gru_kernels.one_blas_thread():
-        raise RuntimeError("a kernel failed")
-    assert [lib.num_threads for lib in libraries] == before

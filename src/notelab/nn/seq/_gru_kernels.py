@@ -22,17 +22,15 @@ is 3.4e-7 (torch's float32 tanh: 3.1e-8), a few units in the last place, and
 ``sigmoid(a) = 0.5 + 0.5 tanh(a / 2)``. ``fastmath`` allows reassociation and contraction
 only, so NaN stays NaN; +-inf gives the value at the clamp, 2e-7 from +-1.
 
-The matmuls go to the BLAS numba links (SciPy's); :func:`one_blas_thread` keeps it on one
-thread while a kernel runs, since the per-step matrices are far too small for threads and an
-idle OpenBLAS thread spins on a core that torch's own threads need.
+The matmuls go to the BLAS numba links (SciPy's); the caller keeps it on one thread while a
+kernel runs (:func:`notelab._util.threads.one_native_thread`), since the per-step matrices
+are far too small for threads and an idle OpenBLAS thread spins on a core that torch's own
+threads need.
 """
 
 from __future__ import annotations
 
 import math
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import numba as nb
 import numpy as np
@@ -145,42 +143,3 @@ def backward(  # pragma: no cover
                 back[j] = g * z[j]
         carried += np.dot(d_gh[t], w_hh)
     return carried
-
-
-_blas_lock = threading.Lock()
-_blas_users = 0
-_blas_saved: list[tuple[object, int]] = []
-_blas_libraries: list[object] | None = None
-
-
-def _libraries() -> list[object]:
-    """The BLAS libraries loaded in this process (threadpoolctl's controllers), found once,
-    after loading SciPy's, which numba's ``np.dot`` calls."""
-    global _blas_libraries
-    if _blas_libraries is None:
-        import scipy.linalg.cython_blas  # noqa: F401
-        from threadpoolctl import ThreadpoolController
-
-        _blas_libraries = list(ThreadpoolController().select(user_api="blas").lib_controllers)
-    return _blas_libraries
-
-
-@contextmanager
-def one_blas_thread() -> Iterator[None]:
-    """Every loaded BLAS on one thread while the block runs, then as before (the first thread
-    in sets it and the last one out puts it back, so concurrent kernels do not fight)."""
-    global _blas_users
-    with _blas_lock:
-        if _blas_users == 0:
-            _blas_saved[:] = [(lib, lib.num_threads) for lib in _libraries()]  # type: ignore[attr-defined]
-            for lib, _ in _blas_saved:
-                lib.set_num_threads(1)  # type: ignore[attr-defined]
-        _blas_users += 1
-    try:
-        yield
-    finally:
-        with _blas_lock:
-            _blas_users -= 1
-            if _blas_users == 0:
-                for lib, threads in _blas_saved:
-                    lib.set_num_threads(threads)  # type: ignore[attr-defined]

@@ -29,6 +29,8 @@ from typing import Any, cast
 import torch
 from torch import nn
 
+from notelab._util.threads import one_native_thread
+
 # the dtypes the compiled kernels take
 KERNEL_DTYPES = (torch.float32, torch.float64)
 
@@ -64,7 +66,7 @@ class _GRULayer(torch.autograd.Function):
         states = x.new_empty(steps + 1, batch, hidden)
         gates = x.new_empty(steps, batch, 3 * hidden)
         kernels = _kernels()
-        with kernels.one_blas_thread():
+        with one_native_thread("blas"):
             kernels.forward(
                 gi.view(steps, batch, 3 * hidden).numpy(),
                 _array(h0),
@@ -84,7 +86,7 @@ class _GRULayer(torch.autograd.Function):
         d_gi = grad_out.new_empty(steps * batch, 3 * hidden)
         d_gh = grad_out.new_empty(steps * batch, 3 * hidden)
         kernels = _kernels()
-        with kernels.one_blas_thread():
+        with one_native_thread("blas"):
             dh0 = kernels.backward(
                 _array(grad_out),
                 states.numpy(),
