@@ -25,8 +25,8 @@ from sklearn.semi_supervised import LabelSpreading as SkSpreading
 from sklearn.semi_supervised import SelfTrainingClassifier
 
 from benchmarks._timing import print_table
+from notelab._util.threads import one_native_thread
 from notelab.learning import curve
-from notelab.learning._threads import one_blas_thread
 from notelab.learning.datasets import load
 
 warnings.simplefilter("ignore", ConvergenceWarning)
@@ -80,7 +80,7 @@ def measure(methods: tuple[str, ...], seeds: int) -> dict:
     custom = dict(PEERS)
     for m in methods:
         custom[f"notelab: {m}"] = _ours(m)
-    with one_blas_thread(), _one_torch_thread():
+    with one_native_thread(), _one_torch_thread():
         result = curve(
             data.X, data.y, fractions=FRACTIONS, seeds=seeds, methods=names, custom=custom
         )
@@ -228,7 +228,7 @@ def main(argv: list[str]) -> None:
     reference_table(document)
     ours_table(document, methods)
     goals(document, methods)
-    with one_blas_thread():
+    with one_native_thread():
         scale()
     print(f"total {time.perf_counter() - start:.0f} s")
 
