@@ -16,7 +16,13 @@ Training tokens per second (forward, backward, clipping and the fused Adam step,
   Ceiling / stepped is the most any one-call decoder could gain over the stepped path with
   everything else in the step unchanged; 1 - one call / ceiling is the share of the one-call
   step that the decoder's recurrence takes; (stepped - ceiling) / (one call - ceiling), in
-  seconds per token, is how much faster the one call runs the decoder part alone.
+  seconds per token, is how much faster the one call runs the decoder part alone;
+- arithmetic bound (``benchmarks._seq_arithmetic``): the step's matrix products over the real
+  tokens, forward and backward, at the best rate ``torch.mm`` reaches on this machine (measured
+  before and after the rounds, the higher kept): a time no implementation of the step can beat,
+  one-call or stepped. Stepped / that time bounds one call / stepped for any implementation;
+  one call's share of it is how close the one call already runs to the machine's matmul rate.
+  The FLOP count is checked against PyTorch's FlopCounterMode on each model first.
 
 Sizes (``--size``): ``finding`` is finding 5's model and data (decoder-only, hidden 48,
 batch 32, 3-6 tokens), ``cli`` is ``notelab seq train``'s defaults (hidden 64, batch 64, 4-10
@@ -38,6 +44,7 @@ from dataclasses import dataclass
 
 import torch
 
+from benchmarks._seq_arithmetic import counter_check, matmul_flops, peak_matmul_rate, real_tokens
 from benchmarks._timing import bench_device, print_table
 from notelab._util.rounds import Rounds, interleave
 from notelab.findings.stats import Estimate
@@ -210,7 +217,17 @@ def check_ceiling(model, batch) -> tuple[float, int]:
     ), missing
 
 
-def bench(size_name: str, kind: str, rounds: int, device) -> tuple[str, Rounds[str]]:
+@dataclass(frozen=True)
+class Run:
+    """One model's interleaved rounds and the matrix arithmetic per training token of its
+    batches (real tokens only)."""
+
+    label: str
+    measured: Rounds[str]
+    flops_per_token: float
+
+
+def bench(size_name: str, kind: str, rounds: int, device) -> Run:
     """Seconds per training token of every path, in interleaved rounds, for one model."""
     size = SIZES[size_name]
     vocab, batches = _batches(size.lengths, size.batch, 4, device)
@@ -234,12 +251,15 @@ def bench(size_name: str, kind: str, rounds: int, device) -> tuple[str, Rounds[s
         warmup_rounds=1,  # also fills the ceiling's cache
     )
     label = f"{size_name}: {LABELS[kind]}"
+    formula, counted = counter_check(model, batches[0])
     print(
         f"{label}: largest loss difference between teacher-forced paths {difference:.1e}; "
         f"ceiling against one call {ceiling_difference:.1e}, parameters without a gradient "
-        f"in the ceiling {no_gradient}"
+        f"in the ceiling {no_gradient}; step FLOPs counted {formula:,}, by PyTorch {counted:,}"
     )
-    return label, measured
+    flops = sum(matmul_flops(config, real_tokens(b)) for b in batches)
+    tokens = sum(int(b.target_lengths.sum()) for b in batches)
+    return Run(label, measured, flops / tokens)
 
 
 def _interval(estimate: Estimate, digits: str = ".2f") -> str:
@@ -281,10 +301,35 @@ def ceiling_row(label: str, measured: Rounds[str]) -> list:
         speed[CEILING],
         f"{actual.value:.2f} ({_interval(actual)})",
         f"{ceiling.value:.2f} ({_interval(ceiling)})",
-        "yes" if ceiling.low >= GOAL else "no" if ceiling.high < GOAL else "undecided",
-        f"{share.value:.0%} ({share.low:.0%} to {share.high:.0%})",
+        _possible(ceiling),
+        _percent(share),
         f"{decoder.value:.2f} ({_interval(decoder)})",
     ]
+
+
+def arithmetic_row(run: Run, peak: float) -> list:
+    """One row of the arithmetic table: GFLOPs per 1,000 training tokens, the least time per
+    token at ``peak`` FLOPs/s, stepped / that time (the bound on one call / stepped for any
+    implementation) against the goal, and the one call's share of the peak rate."""
+    least = run.flops_per_token / peak  # seconds per token
+    bound = Estimate.median_interval([t / least for t in run.measured.of(STEPPED)])
+    share = Estimate.median_interval([least / t for t in run.measured.of(ONE)])
+    return [
+        run.label,
+        run.flops_per_token * 1000 / 1e9,
+        1 / least,
+        f"{bound.value:.2f} ({_interval(bound)})",
+        _possible(bound),
+        _percent(share),
+    ]
+
+
+def _possible(ratio: Estimate) -> str:
+    return "yes" if ratio.low >= GOAL else "no" if ratio.high < GOAL else "undecided"
+
+
+def _percent(estimate: Estimate) -> str:
+    return f"{estimate.value:.0%} ({estimate.low:.0%} to {estimate.high:.0%})"
 
 
 GOAL = 3.0  # one call / stepped, training tokens per second
@@ -326,6 +371,7 @@ def _setup(args: argparse.Namespace) -> torch.device:
 def main() -> None:
     args = _parse()
     device = _setup(args)
+    peaks = [peak_matmul_rate(clock)] if device.type == "cpu" else []
     runs = [
         bench(name, kind, args.rounds, device)
         for name in (SIZES if args.size == "all" else [args.size])
@@ -334,7 +380,7 @@ def main() -> None:
     print_table(
         f"Training tokens per second, median of {args.rounds} interleaved rounds",
         ["model", "path", "tokens/s", "95% interval", "one call / this", "95% interval"],
-        [row for label, measured in runs for row in speed_rows(label, measured)],
+        [row for run in runs for row in speed_rows(run.label, run.measured)],
     )
     print_table(
         f"Ceiling: the decoder's recurrence made free (goal: one call / stepped >= {GOAL:g})",
@@ -349,7 +395,25 @@ def main() -> None:
             "decoder recurrence share of one call (95%)",
             "decoder part alone: stepped / one call (95%)",
         ],
-        [ceiling_row(label, measured) for label, measured in runs],
+        [ceiling_row(run.label, run.measured) for run in runs],
+    )
+    if peaks:
+        _print_arithmetic(runs, max(peaks[0], peak_matmul_rate(clock)))
+
+
+def _print_arithmetic(runs: list[Run], peak: float) -> None:
+    print_table(
+        f"Arithmetic bound: the step's matrix products at this machine's best matmul rate, "
+        f"{peak / 1e9:.0f} GFLOP/s (goal: one call / stepped >= {GOAL:g})",
+        [
+            "model",
+            "GFLOP per 1,000 tokens",
+            "tokens/s at the best rate",
+            "bound: stepped / least time (95%)",
+            f">= {GOAL:g} possible for any implementation",
+            "one call, share of the best rate (95%)",
+        ],
+        [arithmetic_row(run, peak) for run in runs],
     )
 
 

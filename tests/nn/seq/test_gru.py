@@ -148,3 +148,28 @@ def test_float32_tanh_within_its_stated_error_and_nan_stays_nan():
     out64 = np.empty_like(exact)
     apply(exact, out64)  # float64: the C library's tanh
     np.testing.assert_allclose(out64, np.tanh(exact), rtol=1e-15, atol=0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(lengths=st.lists(st.integers(1, 7), min_size=1, max_size=9), extra=st.integers(0, 2))
+def test_packing_matches_a_brute_force_layout(lengths, extra):
+    """Longest first (ties in order), then step by step: every real (sequence, step) once."""
+    from notelab.nn.seq.gru import Packing
+
+    steps = max(lengths) + extra
+    packing = Packing.of(torch.tensor(lengths), steps)
+    order = sorted(range(len(lengths)), key=lambda b: -lengths[b])  # sorted() is stable
+    layout = [(b, t) for t in range(max(lengths)) for b in order if lengths[b] > t]
+    assert packing.order.tolist() == order
+    sizes = [sum(n > t for n in lengths) for t in range(max(lengths))]
+    assert packing.batch_sizes.tolist() == sizes
+    assert packing.index.tolist() == [b * steps + t for b, t in layout]
+    assert packing.last.tolist() == [layout.index((b, n - 1)) for b, n in enumerate(lengths)]
+
+
+@pytest.mark.parametrize("lengths", [[], [0, 2], [2, 4]])
+def test_packing_refuses_lengths_outside_one_to_steps(lengths):
+    from notelab.nn.seq.gru import Packing
+
+    with pytest.raises(ValueError, match="lengths from 1 to 3"):
+        Packing.of(torch.tensor(lengths, dtype=torch.long), 3)

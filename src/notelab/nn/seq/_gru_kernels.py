@@ -1,5 +1,6 @@
-"""Compiled CPU kernels for one GRU layer over a whole sequence: the recurrence forward and
-the gradient of the gate pre-activations backward, each one loop over the steps.
+"""Compiled CPU kernels for one GRU layer over a whole packed sequence: the recurrence
+forward and the gradient of the gate pre-activations backward, each one loop over the steps,
+and the packed layout itself.
 
 Why compiled: written with torch operations, each step of the recurrence is a dozen small
 operations (a matmul, then slices, sigmoids, tanh, products), and on the matrices of a small
@@ -82,24 +83,31 @@ def _tanh_overload(x):  # type: ignore[no-untyped-def]  # pragma: no cover - run
 
 
 @_jit
-def forward(gi: A, h0: A, w_hh_t: A, b_hh: A, states: A, gates: A) -> None:  # pragma: no cover
-    """The recurrence over ``gi (steps, batch, 3 hidden)`` (the input side of the gates, bias
-    included) from ``h0 (batch, hidden)``: writes ``states (steps + 1, batch, hidden)`` (h0
-    first) and ``gates (steps, batch, 3 hidden)``: r, z and the hidden side of n's input
-    (``h W_hn^T + b_hn``); n goes into ``gi``'s n part, which is read for the last time when
-    n is made. ``w_hh_t`` is ``W_hh`` transposed, contiguous.
+def forward(  # pragma: no cover
+    gi: A, h0: A, w_hh_t: A, b_hh: A, batch_sizes: A, out: A, before: A, gates: A
+) -> None:
+    """The recurrence over a packed sequence: rows sorted by length, longest first, step ``t``
+    holding the first ``batch_sizes[t]`` of them, the steps one after another (PyTorch's
+    ``PackedSequence`` layout). ``gi (rows, 3 hidden)`` is the input side of the gates, bias
+    included; ``h0 (batch, hidden)`` the starting state. Writes every row's new state into
+    ``out (rows, hidden)``, the state it started from into ``before``, and ``gates (rows, 3
+    hidden)``: r, z and the hidden side of n's input (``h W_hn^T + b_hn``); n goes into
+    ``gi``'s n part, which is read for the last time when n is made. ``w_hh_t`` is ``W_hh``
+    transposed, contiguous. Padding is never computed.
 
     Each row is cut into its r, z and n parts before the loop over hidden units: indexed at
     an offset (``row[hidden + j]``), a part is not known to be inside the row, and the loop
     does not vectorise."""
-    steps, batch, three = gi.shape
-    hidden = three // 3
+    hidden = h0.shape[1]
     half = gi.dtype.type(0.5)
-    states[0] = h0
-    for t in range(steps):
-        np.dot(states[t], w_hh_t, gates[t])
-        for b in range(batch):
-            row, x, before, after = gates[t, b], gi[t, b], states[t, b], states[t + 1, b]
+    start = previous = 0
+    for t in range(batch_sizes.size):
+        k = batch_sizes[t]
+        stop = start + k
+        before[start:stop] = h0[:k] if t == 0 else out[previous : previous + k]
+        np.dot(before[start:stop], w_hh_t, gates[start:stop])
+        for p in range(start, stop):
+            row, x, was, now = gates[p], gi[p], before[p], out[p]
             row += b_hh
             r, z, h_n = row[:hidden], row[hidden : 2 * hidden], row[2 * hidden :]
             x_r, x_z, x_n = x[:hidden], x[hidden : 2 * hidden], x[2 * hidden :]
@@ -108,38 +116,79 @@ def forward(gi: A, h0: A, w_hh_t: A, b_hh: A, states: A, gates: A) -> None:  # p
                 z[j] = half + half * tanh(half * (x_z[j] + z[j]))
                 n = tanh(x_n[j] + r[j] * h_n[j])
                 x_n[j] = n
-                after[j] = n + z[j] * (before[j] - n)
+                now[j] = n + z[j] * (was[j] - n)
+        previous, start = start, stop
 
 
 @_jit
 def backward(  # pragma: no cover
-    grad_out: A, states: A, gates: A, gi: A, w_hh: A, d_gi: A, d_gh: A
+    grad_out: A, before: A, gates: A, gi: A, w_hh: A, batch_sizes: A, d_gi: A, d_gh: A
 ) -> A:
-    """Back through time from ``grad_out (steps, batch, hidden)``, the gradient of every
-    step's output, with the forward's ``states``, ``gates`` and ``gi`` (n in its n part):
-    writes the gradients of the gates' input side ``d_gi`` and hidden side ``d_gh`` (both
-    ``(steps, batch, 3 hidden)``; they differ in n's part, scaled by r on the hidden side)
-    and returns the gradient of ``h0``."""
-    steps, batch, hidden = grad_out.shape
+    """Back through time over the packed sequence (the layout of :func:`forward`) from
+    ``grad_out (rows, hidden)``, the gradient of every row's new state, with the forward's
+    ``before``, ``gates`` and ``gi`` (n in its n part): writes the gradients of the gates'
+    input side ``d_gi`` and hidden side ``d_gh`` (both ``(rows, 3 hidden)``; they differ in
+    n's part, scaled by r on the hidden side) and returns the gradient of ``h0``."""
+    hidden = grad_out.shape[1]
     one = grad_out.dtype.type(1)
-    carried = np.zeros((batch, hidden), grad_out.dtype)
-    for t in range(steps - 1, -1, -1):
-        for b in range(batch):
-            row, before = gates[t, b], states[t, b]
+    carried = np.zeros((batch_sizes[0], hidden), grad_out.dtype)
+    stop = grad_out.shape[0]
+    for t in range(batch_sizes.size - 1, -1, -1):
+        k = batch_sizes[t]
+        start = stop - k
+        for b in range(k):
+            p = start + b
+            row, was = gates[p], before[p]
             r, z, h_n = row[:hidden], row[hidden : 2 * hidden], row[2 * hidden :]
-            n, out, back = gi[t, b, 2 * hidden :], grad_out[t, b], carried[b]
-            di, dh = d_gi[t, b], d_gh[t, b]
+            n, out, back = gi[p, 2 * hidden :], grad_out[p], carried[b]
+            di, dh = d_gi[p], d_gh[p]
             di_r, di_z, di_n = di[:hidden], di[hidden : 2 * hidden], di[2 * hidden :]
             dh_r, dh_z, dh_n = dh[:hidden], dh[hidden : 2 * hidden], dh[2 * hidden :]
             for j in range(hidden):
                 g = out[j] + back[j]
                 d_n = g * (one - z[j]) * (one - n[j] * n[j])
-                d_z = g * (before[j] - n[j]) * z[j] * (one - z[j])
+                d_z = g * (was[j] - n[j]) * z[j] * (one - z[j])
                 d_r = d_n * h_n[j] * r[j] * (one - r[j])
                 di_r[j] = dh_r[j] = d_r
                 di_z[j] = dh_z[j] = d_z
                 di_n[j] = d_n
                 dh_n[j] = d_n * r[j]
                 back[j] = g * z[j]
-        carried += np.dot(d_gh[t], w_hh)
+        carried[:k] += np.dot(d_gh[start:stop], w_hh)
+        stop = start
     return carried
+
+
+@_jit
+def packing(length: A, steps: int) -> tuple[A, A, A, A]:  # pragma: no cover
+    """The packed layout of sequences with ``length`` (each 1 to ``steps``) right-padded to
+    ``steps``: ``(order, batch_sizes, index, last)`` as
+    :class:`~notelab.nn.seq.gru.Packing` describes them. A counting sort, longest first and
+    ties in order."""
+    batch, longest = length.size, length.max()
+    count = np.zeros(longest + 1, np.int64)
+    for b in range(batch):
+        count[length[b]] += 1
+    first = np.empty(longest + 1, np.int64)  # the first rank of each length
+    rank = 0
+    for size in range(longest, 0, -1):
+        first[size] = rank
+        rank += count[size]
+    order, rank_of = np.empty(batch, np.int64), np.empty(batch, np.int64)
+    for b in range(batch):
+        rank_of[b] = first[length[b]]
+        first[length[b]] += 1
+        order[rank_of[b]] = b
+    batch_sizes, offsets = np.empty(longest, np.int64), np.empty(longest, np.int64)
+    index = np.empty(length.sum(), np.int64)
+    active, offset = batch, 0
+    for t in range(longest):
+        batch_sizes[t], offsets[t] = active, offset
+        for i in range(active):
+            index[offset + i] = order[i] * steps + t
+        offset += active
+        active -= count[t + 1]
+    last = np.empty(batch, np.int64)
+    for b in range(batch):
+        last[b] = offsets[length[b] - 1] + rank_of[b]
+    return order, batch_sizes, index, last

@@ -74,7 +74,7 @@ class ModelConfig:
 # Whether the one-call path may use the compiled whole-sequence GRU (notelab.nn.seq.gru) on
 # the CPU; False runs nn.GRU on the packed sequence there too (benchmarks/bench_seq.py's
 # reference arm). Measured with that benchmark (one thread, interleaved rounds, training
-# tokens/s): gru_sequence gives 1.13x to 1.77x nn.GRU's at every size there (hidden 48 to 128).
+# tokens/s): gru_sequence gives 1.38x to 1.80x nn.GRU's at every size there (hidden 48 to 128).
 COMPILED_GRU = True
 
 
