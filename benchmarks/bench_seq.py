@@ -1,27 +1,23 @@
 """Sequence training: the one-call teacher-forced path against the same model stepped.
 
-Training tokens per second (forward, backward, clipping and the fused Adam step, as
-``notelab.nn.seq.train`` does) of
+Training tokens per second (forward, backward, clipping and the Adam step, as
+``notelab.nn.seq.train`` does, with its optimizer) of
 
-- one call: every input is the truth, the decoder runs over the whole sequence at once
-  (``notelab.nn.seq.gru.gru_sequence``, compiled kernels, on the CPU);
-- one call on ``nn.GRU``: the same with PyTorch's GRU over the packed sequence (what the
-  library runs on CUDA and in other dtypes; on the CPU, the reference for the kernels);
+- one call: every input is the truth, so the loss is a fixed function of the parameters; on
+  the CPU without attention one autograd node computes it (``notelab.nn.seq.fused``: the
+  compiled GRU kernels over packed real tokens, the output layer and the loss in NumPy),
+  otherwise the decoder runs over the whole sequence at once (``gru_sequence``);
+- one call on ``nn.GRU``: the same step through PyTorch's own operations, ``nn.GRU`` over the
+  packed sequence (what the library runs on CUDA and in other dtypes; on the CPU, the
+  reference for the kernels);
 - stepped: the same inputs (all the truth) fed token by token, the path scheduled sampling needs;
 - scheduled sampling at eps = 0.5: stepped, half the inputs the model's own argmax;
 - the PyTorch seq2seq tutorial's way: ``nn.GRU`` called once per token (the peer);
-- ceiling: the one-call step with the decoder's recurrence made free (:class:`FreeDecoder`):
-  the decoder GRU's output is a cached tensor joined to the graph at almost no cost; the
-  source or encoder pass, attention, output layer, loss, backward, clipping and Adam stay real.
-  Ceiling / stepped is the most any one-call decoder could gain over the stepped path with
-  everything else in the step unchanged; 1 - one call / ceiling is the share of the one-call
-  step that the decoder's recurrence takes; (stepped - ceiling) / (one call - ceiling), in
-  seconds per token, is how much faster the one call runs the decoder part alone;
 - arithmetic bound (``benchmarks._seq_arithmetic``): the step's matrix products over the real
   tokens, forward and backward, at the best rate ``torch.mm`` reaches on this machine (measured
   before and after the rounds, the higher kept): a time no implementation of the step can beat,
   one-call or stepped. Stepped / that time bounds one call / stepped for any implementation;
-  one call's share of it is how close the one call already runs to the machine's matmul rate.
+  one call's share of it is how close the one call runs to the machine's matmul rate.
   The FLOP count is checked against PyTorch's FlopCounterMode on each model first.
 
 Sizes (``--size``): ``finding`` is finding 5's model and data (decoder-only, hidden 48,
@@ -37,7 +33,6 @@ Run: .venv/bin/python -m benchmarks.bench_seq [--rounds 9] [--size all] [--clock
 from __future__ import annotations
 
 import argparse
-import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -58,14 +53,14 @@ from notelab.nn.seq import (
     sequence_loss,
     stepped,
     task_split,
-    teacher_forced,
+    teacher_forced_loss,
     teacher_forcing,
 )
 from notelab.nn.seq import decode as decode_policy
 from notelab.nn.seq.batch import Batch
 from notelab.nn.seq.decoding import DecodeRecord
 from notelab.nn.seq.models import DecoderState, SequenceModel
-from notelab.nn.seq.training import adam, clipped_step
+from notelab.nn.seq.optim import adam, clipped_step
 
 
 def tutorial_stepped(model, batch) -> DecodeRecord:
@@ -80,57 +75,33 @@ def tutorial_stepped(model, batch) -> DecodeRecord:
     return DecodeRecord(stacked, batch.target_in, stacked.argmax(-1), truth, False)
 
 
-class FreeDecoder:
-    """The one-call path with the decoder's recurrence made free: its output is a cached tensor.
-
-    The cache holds, per batch, the decoder GRU's real output from the first call (detached).
-    Later calls return ``cached + 0 * (embedded.sum() + hidden.sum() + weights)``, so the
-    decoder's embeddings, the encoder (through the starting state) and the decoder GRU's
-    weights still get gradients: backward, clipping and Adam touch every parameter, as in the
-    real step. The source or encoder pass runs its real GRU.
-    """
-
-    def __init__(self) -> None:
-        self.cache: dict[int, torch.Tensor] = {}
-
-    def __call__(self, model: SequenceModel, batch: Batch) -> DecodeRecord:
-        state = model.begin(batch)
-        embedded = model.embedding(batch.target_in)
-        key = id(batch.target_in)
-        if key not in self.cache:
-            with torch.no_grad():
-                out, _ = models._run_packed(model.gru, embedded, batch.target_lengths, state.hidden)
-            self.cache[key] = out
-        weights = sum(p.sum() for p in model.gru.parameters())
-        out = self.cache[key] + 0 * (embedded.sum() + state.hidden.sum() + weights)
-        logits = model._project(out, state)
-        truth = torch.ones_like(batch.target_in, dtype=torch.bool)
-        return DecodeRecord(logits, batch.target_in, logits.argmax(-1), truth, True)
-
-
-def nn_gru_one_call(model: SequenceModel, batch: Batch) -> DecodeRecord:
-    """The one-call path with ``nn.GRU`` over the packed sequence in place of the kernels."""
+def nn_gru_one_call(model: SequenceModel, batch: Batch) -> torch.Tensor:
+    """The one-call step through PyTorch's operations, ``nn.GRU`` over the packed sequence."""
     models.COMPILED_GRU = False
     try:
-        return teacher_forced(model, batch)
+        return teacher_forced_loss(model, batch)[1]
     finally:
         models.COMPILED_GRU = True
 
 
+def _loss(decoding: Callable[[SequenceModel, Batch], DecodeRecord]) -> Callable:
+    return lambda model, batch: sequence_loss(decoding(model, batch).logits, batch)
+
+
 ONE, STEPPED = "one call (teacher forced)", "stepped (teacher forced)"
-CEILING = "ceiling: one call, decoder recurrence free"
 
 
-def paths(generator: torch.Generator) -> dict[str, Callable]:
-    """Name -> function(model, batch) -> DecodeRecord."""
+def paths(generator: torch.Generator) -> dict[str, Callable[[SequenceModel, Batch], torch.Tensor]]:
+    """Name -> function(model, batch) -> the training loss, as each path computes it."""
     half = teacher_forcing(0.5)
     return {
-        ONE: teacher_forced,
+        ONE: lambda m, b: teacher_forced_loss(m, b)[1],
         "one call on nn.GRU (teacher forced)": nn_gru_one_call,
-        STEPPED: lambda m, b: stepped(m, b, torch.ones_like(b.target_in, dtype=torch.bool)),
-        CEILING: FreeDecoder(),
-        "scheduled sampling eps=0.5": lambda m, b: decode_policy(m, b, half, generator=generator),
-        "PyTorch tutorial (nn.GRU per token)": tutorial_stepped,
+        STEPPED: _loss(lambda m, b: stepped(m, b, torch.ones_like(b.target_in, dtype=torch.bool))),
+        "scheduled sampling eps=0.5": _loss(
+            lambda m, b: decode_policy(m, b, half, generator=generator)
+        ),
+        "PyTorch tutorial (nn.GRU per token)": _loss(tutorial_stepped),
     }
 
 
@@ -179,7 +150,7 @@ def _round(model, optimizer, batches, path) -> float:
     _sync()
     start = clock()
     for batch in batches * passes:
-        loss = sequence_loss(path(model, batch).logits, batch)
+        loss = path(model, batch)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         clipped_step(model, optimizer, 1.0)  # as notelab.nn.seq.train does
@@ -195,26 +166,11 @@ def _sync() -> None:
 def check_same_loss(model, batch, generator) -> float:
     """Largest loss difference between the teacher-forced paths (should be ~1e-7)."""
     losses = [
-        sequence_loss(path(model, batch).logits, batch).item()
+        path(model, batch).item()
         for name, path in paths(generator).items()
         if "teacher" in name or "tutorial" in name
     ]
     return max(losses) - min(losses)
-
-
-def check_ceiling(model, batch) -> tuple[float, int]:
-    """The ceiling against the one-call path on one batch: the loss difference (its cached
-    output is the real one here, so ~0) and how many parameters get no gradient (should be 0)."""
-    free = FreeDecoder()
-    losses = [sequence_loss(path(model, batch).logits, batch) for path in (teacher_forced, free)]
-    model.zero_grad(set_to_none=True)
-    free_loss = sequence_loss(free(model, batch).logits, batch)  # from the cache
-    free_loss.backward()
-    missing = sum(p.grad is None for p in model.parameters())
-    model.zero_grad(set_to_none=True)
-    return abs(losses[0].item() - losses[1].item()) + abs(
-        free_loss.item() - losses[0].item()
-    ), missing
 
 
 @dataclass(frozen=True)
@@ -243,19 +199,17 @@ def bench(size_name: str, kind: str, rounds: int, device) -> Run:
     optimizer = adam(model, 1e-3)  # as notelab.nn.seq.train does
     named = paths(generator)
     difference = check_same_loss(model, batches[0], generator)
-    ceiling_difference, no_gradient = check_ceiling(model, batches[0])
     measured = interleave(
         list(named),
         lambda name: _round(model, optimizer, batches, named[name]),
         rounds=rounds,
-        warmup_rounds=1,  # also fills the ceiling's cache
+        warmup_rounds=1,
     )
     label = f"{size_name}: {LABELS[kind]}"
     formula, counted = counter_check(model, batches[0])
     print(
         f"{label}: largest loss difference between teacher-forced paths {difference:.1e}; "
-        f"ceiling against one call {ceiling_difference:.1e}, parameters without a gradient "
-        f"in the ceiling {no_gradient}; step FLOPs counted {formula:,}, by PyTorch {counted:,}"
+        f"step FLOPs counted {formula:,}, by PyTorch {counted:,}"
     )
     flops = sum(matmul_flops(config, real_tokens(b)) for b in batches)
     tokens = sum(int(b.target_lengths.sum()) for b in batches)
@@ -278,46 +232,21 @@ def speed_rows(label: str, measured: Rounds[str]) -> list[list]:
     return rows
 
 
-def ceiling_row(label: str, measured: Rounds[str]) -> list:
-    """One row of the ceiling table: stepped, one call and ceiling tokens/s, the two ratios to
-    the stepped path against the goal, the decoder recurrence's share of the one-call step, and
-    how much faster the one call runs the decoder part alone: (stepped - ceiling) / (one call -
-    ceiling), times per token (each path's time beyond the work the ceiling keeps)."""
-    speed = {name: statistics.median(1 / t for t in measured.of(name)) for name in measured.arms}
-    actual = Estimate.median_interval(measured.ratios(STEPPED, ONE))
-    ceiling = Estimate.median_interval(measured.ratios(STEPPED, CEILING))
-    share = Estimate.median_interval([1 - r for r in measured.ratios(CEILING, ONE)])
-    rest = measured.of(CEILING)  # per token: everything but the decoder's recurrence
-    decoder = Estimate.median_interval(
-        [
-            (s - r) / (o - r)
-            for s, o, r in zip(measured.of(STEPPED), measured.of(ONE), rest, strict=True)
-        ]
-    )
-    return [
-        label,
-        speed[STEPPED],
-        speed[ONE],
-        speed[CEILING],
-        f"{actual.value:.2f} ({_interval(actual)})",
-        f"{ceiling.value:.2f} ({_interval(ceiling)})",
-        _possible(ceiling),
-        _percent(share),
-        f"{decoder.value:.2f} ({_interval(decoder)})",
-    ]
-
-
 def arithmetic_row(run: Run, peak: float) -> list:
-    """One row of the arithmetic table: GFLOPs per 1,000 training tokens, the least time per
-    token at ``peak`` FLOPs/s, stepped / that time (the bound on one call / stepped for any
-    implementation) against the goal, and the one call's share of the peak rate."""
+    """One row of the goal table: GFLOPs per 1,000 training tokens, tokens/s at ``peak``
+    FLOPs/s, one call / stepped against the goal, stepped / the least time (the bound on one
+    call / stepped for any implementation) against the goal, and the one call's share of the
+    peak rate."""
     least = run.flops_per_token / peak  # seconds per token
+    actual = Estimate.median_interval(run.measured.ratios(STEPPED, ONE))
     bound = Estimate.median_interval([t / least for t in run.measured.of(STEPPED)])
     share = Estimate.median_interval([least / t for t in run.measured.of(ONE)])
     return [
         run.label,
         run.flops_per_token * 1000 / 1e9,
         1 / least,
+        f"{actual.value:.2f} ({_interval(actual)})",
+        _possible(actual),
         f"{bound.value:.2f} ({_interval(bound)})",
         _possible(bound),
         _percent(share),
@@ -382,33 +311,21 @@ def main() -> None:
         ["model", "path", "tokens/s", "95% interval", "one call / this", "95% interval"],
         [row for run in runs for row in speed_rows(run.label, run.measured)],
     )
-    print_table(
-        f"Ceiling: the decoder's recurrence made free (goal: one call / stepped >= {GOAL:g})",
-        [
-            "model",
-            "stepped tokens/s",
-            "one call tokens/s",
-            "ceiling tokens/s",
-            "one call / stepped (95%)",
-            "ceiling / stepped (95%)",
-            f">= {GOAL:g} possible",
-            "decoder recurrence share of one call (95%)",
-            "decoder part alone: stepped / one call (95%)",
-        ],
-        [ceiling_row(run.label, run.measured) for run in runs],
-    )
     if peaks:
         _print_arithmetic(runs, max(peaks[0], peak_matmul_rate(clock)))
 
 
 def _print_arithmetic(runs: list[Run], peak: float) -> None:
     print_table(
-        f"Arithmetic bound: the step's matrix products at this machine's best matmul rate, "
-        f"{peak / 1e9:.0f} GFLOP/s (goal: one call / stepped >= {GOAL:g})",
+        f"Goal: one call / stepped >= {GOAL:g}; the arithmetic bound for any implementation, "
+        f"the step's matrix products at this machine's best matmul rate, {peak / 1e9:.0f} "
+        "GFLOP/s",
         [
             "model",
             "GFLOP per 1,000 tokens",
             "tokens/s at the best rate",
+            "one call / stepped (95%)",
+            f">= {GOAL:g}",
             "bound: stepped / least time (95%)",
             f">= {GOAL:g} possible for any implementation",
             "one call, share of the best rate (95%)",

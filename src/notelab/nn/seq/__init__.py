@@ -85,6 +85,7 @@ _LAZY = {
     "task_split": "notelab.nn.seq.tasks",
     "task_target": "notelab.nn.seq.tasks",
     "teacher_forced": "notelab.nn.seq.decoding",
+    "teacher_forced_loss": "notelab.nn.seq.decoding",
     "teacher_forcing": "notelab.nn.seq.policy",
     "tokenize": "notelab.nn.seq.vocab",
     "train": "notelab.nn.seq.training",

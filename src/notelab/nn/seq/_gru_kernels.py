@@ -192,3 +192,10 @@ def packing(length: A, steps: int) -> tuple[A, A, A, A]:  # pragma: no cover
     for b in range(batch):
         last[b] = offsets[length[b] - 1] + rank_of[b]
     return order, batch_sizes, index, last
+
+
+@_jit
+def scatter_rows(out: A, ids: A, rows: A) -> None:  # pragma: no cover
+    """``out[ids[i]] += rows[i]`` for every i, repeated ids adding up (``np.add.at``)."""
+    for i in range(ids.size):
+        out[ids[i]] += rows[i]

@@ -77,14 +77,36 @@ def teacher_forced(model: SequenceModel, batch: Batch) -> DecodeRecord:
     ([[1, 6, 7]], True)
     """
     state = model.begin(batch)
-    logits = model.logits_all(batch.target_in, batch.target_lengths, state)
-    return DecodeRecord(
-        logits,
-        batch.target_in,
-        logits.argmax(-1),
-        torch.ones_like(batch.target_in, dtype=torch.bool),
-        True,
-    )
+    return _all_truth(model.logits_all(batch.target_in, batch.target_lengths, state), batch)
+
+
+def teacher_forced_loss(model: SequenceModel, batch: Batch) -> tuple[DecodeRecord, torch.Tensor]:
+    """What training computes when every input is the truth: the :func:`teacher_forced`
+    record and its :func:`sequence_loss`. Where :func:`notelab.nn.seq.fused.applies` (the CPU,
+    no attention), the loss is one autograd node over all parameters
+    (:func:`notelab.nn.seq.fused.loss_and_logits`), the same function, faster.
+
+    Examples
+    --------
+    >>> from notelab.nn.seq import ModelConfig, build_model, collate
+    >>> batch = collate([([5, 3], [6, 7]), ([4, 3], [6])])
+    >>> model = build_model(ModelConfig(kind="lm", vocabulary=10, hidden_size=8))
+    >>> record, loss = teacher_forced_loss(model, batch)
+    >>> bool(torch.isclose(loss, sequence_loss(teacher_forced(model, batch).logits, batch)))
+    True
+    """
+    from notelab.nn.seq import fused
+
+    if not fused.applies(model):
+        record = teacher_forced(model, batch)
+        return record, sequence_loss(record.logits, batch)
+    loss, logits = fused.loss_and_logits(model, batch)
+    return _all_truth(logits, batch), loss
+
+
+def _all_truth(logits: torch.Tensor, batch: Batch) -> DecodeRecord:
+    truth = torch.ones_like(batch.target_in, dtype=torch.bool)
+    return DecodeRecord(logits, batch.target_in, logits.argmax(-1), truth, True)
 
 
 def stepped(

@@ -53,6 +53,51 @@ def _array(t: torch.Tensor) -> Any:
     return t.detach().contiguous().numpy()
 
 
+@dataclass(frozen=True)
+class LayerCache:
+    """What one layer's forward keeps for its backward (NumPy arrays, packed rows)."""
+
+    x: np.ndarray  # (rows, in)
+    before: np.ndarray  # (rows, hidden): the state each row started from
+    gates: np.ndarray  # (rows, 3 hidden): r, z and n's hidden side
+    gi: np.ndarray  # (rows, 3 hidden): the input side, n in its n part
+    w_ih: np.ndarray
+    w_hh: np.ndarray
+    batch_sizes: np.ndarray
+
+
+def layer_forward(
+    x: np.ndarray,
+    h0: np.ndarray,
+    weights: tuple[np.ndarray, ...],
+    batch_sizes: np.ndarray,
+) -> tuple[np.ndarray, LayerCache]:
+    """One GRU layer over packed rows ``x (rows, in)`` from ``h0 (batch, hidden)`` (rows in
+    the packing's order) with ``weights = (w_ih, w_hh, b_ih, b_hh)``: every row's new state and
+    the cache for :func:`layer_backward`. NumPy in, NumPy out; the caller holds the BLAS on one
+    thread (:func:`~notelab._util.threads.one_native_thread`)."""
+    w_ih, w_hh, b_ih, b_hh = weights
+    rows, hidden = x.shape[0], h0.shape[1]
+    gi = x @ w_ih.T
+    gi += b_ih
+    out, before = np.empty((rows, hidden), x.dtype), np.empty((rows, hidden), x.dtype)
+    gates = np.empty((rows, 3 * hidden), x.dtype)
+    w_hh_t = np.ascontiguousarray(w_hh.T)
+    _kernels().forward(gi, h0, w_hh_t, b_hh, batch_sizes, out, before, gates)
+    return out, LayerCache(x, before, gates, gi, w_ih, w_hh, batch_sizes)
+
+
+def layer_backward(cache: LayerCache, grad_out: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The gradients ``(x, h0, w_ih, w_hh, b_ih, b_hh)`` of one layer from ``grad_out``, the
+    gradient of every row's new state (as :func:`layer_forward` left them)."""
+    d_gi, d_gh = np.empty_like(cache.gates), np.empty_like(cache.gates)
+    dh0 = _kernels().backward(
+        grad_out, cache.before, cache.gates, cache.gi, cache.w_hh, cache.batch_sizes, d_gi, d_gh
+    )
+    dx = d_gi @ cache.w_ih
+    return dx, dh0, d_gi.T @ cache.x, d_gh.T @ cache.before, d_gi.sum(0), d_gh.sum(0)
+
+
 class _GRULayer(torch.autograd.Function):
     """One GRU layer over a packed sequence ``x (rows, in)`` (:class:`Packing`'s layout) from
     ``h0 (batch, hidden)``, the rows of both in the packing's order."""
@@ -68,46 +113,17 @@ class _GRULayer(torch.autograd.Function):
         b_hh: torch.Tensor,
         batch_sizes: np.ndarray,
     ) -> torch.Tensor:
-        rows, hidden = x.shape[0], h0.shape[1]
-        gi = torch.addmm(b_ih, x, w_ih.t())
-        out, before = x.new_empty(rows, hidden), x.new_empty(rows, hidden)
-        gates = x.new_empty(rows, 3 * hidden)
-        kernels = _kernels()
+        weights = tuple(_array(w) for w in (w_ih, w_hh, b_ih, b_hh))
         with one_native_thread("blas"):
-            kernels.forward(
-                gi.numpy(),
-                _array(h0),
-                _array(w_hh.t()),
-                _array(b_hh),
-                batch_sizes,
-                out.numpy(),
-                before.numpy(),
-                gates.numpy(),
-            )
-        ctx.batch_sizes = batch_sizes
-        ctx.save_for_backward(x, before, gates, gi, w_ih, w_hh)  # gi now holds n
-        return out
+            out, ctx.cache = layer_forward(_array(x), _array(h0), weights, batch_sizes)
+        return torch.from_numpy(out)
 
     @staticmethod
     @torch.autograd.function.once_differentiable
     def backward(ctx: Any, grad_out: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
-        x, before, gates, gi, w_ih, w_hh = ctx.saved_tensors
-        d_gi, d_gh = torch.empty_like(gates), torch.empty_like(gates)
-        kernels = _kernels()
         with one_native_thread("blas"):
-            dh0 = kernels.backward(
-                _array(grad_out),
-                before.numpy(),
-                gates.numpy(),
-                gi.numpy(),
-                _array(w_hh),
-                ctx.batch_sizes,
-                d_gi.numpy(),
-                d_gh.numpy(),
-            )
-        dx = d_gi @ w_ih
-        d_w_ih, d_w_hh = d_gi.t() @ x, d_gh.t() @ before
-        return dx, torch.from_numpy(dh0), d_w_ih, d_w_hh, d_gi.sum(0), d_gh.sum(0), None
+            grads = layer_backward(ctx.cache, _array(grad_out))
+        return (*(torch.from_numpy(g) for g in grads), None)
 
 
 # _GRULayer applied, typed (``Function.apply`` has no hints): (x, h0, w_ih, w_hh, b_ih, b_hh,

@@ -10,9 +10,10 @@ from typing import Any
 import torch
 
 from notelab.nn.seq.batch import Batch, Encoded, iterate_batches
-from notelab.nn.seq.decoding import DecodeRecord, decode, sequence_loss
+from notelab.nn.seq.decoding import DecodeRecord, decode, sequence_loss, teacher_forced_loss
 from notelab.nn.seq.metrics import SeqMetrics, evaluate
 from notelab.nn.seq.models import SequenceModel
+from notelab.nn.seq.optim import adam, clipped_step
 from notelab.nn.seq.policy import FeedingPolicy
 
 
@@ -164,25 +165,6 @@ class _Run:
         return point
 
 
-def adam(model: SequenceModel, lr: float) -> torch.optim.Adam:
-    """The optimizer training uses: Adam, fused (one kernel over all parameters; on the CPU a
-    third of the time of the per-parameter loop at finding 5's size).
-
-    Examples
-    --------
-    >>> from notelab.nn.seq.models import ModelConfig, build_model
-    >>> adam(build_model(ModelConfig(vocabulary=8, hidden_size=8)), 1e-3).defaults["fused"]
-    True
-    """
-    return torch.optim.Adam(model.parameters(), lr=lr, fused=True)
-
-
-def clipped_step(model: SequenceModel, optimizer: torch.optim.Optimizer, clip: float) -> None:
-    """The optimizer step after backward: the gradient norm clipped to ``clip``, then a step."""
-    torch.nn.utils.clip_grad_norm_(model.parameters(), clip, foreach=True)
-    optimizer.step()
-
-
 def _decode_loss(
     model: SequenceModel,
     batch: Batch,
@@ -190,6 +172,8 @@ def _decode_loss(
     step: int,
     generator: torch.Generator,
 ) -> tuple[DecodeRecord, torch.Tensor]:
+    if policy.all_truth(step):
+        return teacher_forced_loss(model, batch)
     record = decode(model, batch, policy, step=step, generator=generator)
     return record, sequence_loss(record.logits, batch)
 

@@ -1,0 +1,246 @@
+"""The teacher-forced training loss in one autograd node, for the CPU.
+
+When every decoder input is the truth, the loss of a batch is a fixed function of the
+parameters: the source pass (the encoder, or the language model's prompt), the decoder pass
+from the state it ends in, the output layer and the mean cross-entropy over the real target
+tokens. Written with PyTorch operations that is a few dozen autograd nodes, and on the small
+matrices of a sequence model their dispatch, not the arithmetic, sets the time (the arithmetic
+bound of ``benchmarks/bench_seq.py``: at finding 5's size the matmuls alone would run 13 times
+as fast as the stepped path, PyTorch's operations around them let the one call reach 1.7).
+Here one :class:`torch.autograd.Function` computes the loss and every parameter's gradient in
+NumPy: embeddings gathered for the packed real tokens, each GRU layer through the compiled
+kernels (:func:`~notelab.nn.seq.gru.layer_forward`), the output layer and a log-softmax over
+real tokens only; backward the same in reverse, with the embedding gradients scattered back.
+
+It computes what :func:`~notelab.nn.seq.decoding.teacher_forced` followed by
+:func:`~notelab.nn.seq.decoding.sequence_loss` computes, to rounding (tested in float64
+against ``nn.GRU``'s graph to 1e-10), for the models without attention, in float32 and
+float64 on the CPU; :func:`applies` says when.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, cast
+
+import numpy as np
+import torch
+from torch import nn
+
+from notelab._util.threads import one_native_thread
+from notelab.nn.seq.batch import Batch
+from notelab.nn.seq.gru import LayerCache, Packing, layer_backward, layer_forward
+from notelab.nn.seq.models import Seq2SeqGRU, SequenceModel, whole_sequence
+
+
+def applies(model: SequenceModel) -> bool:
+    """Whether :func:`loss_and_logits` runs for ``model``: no attention, and its weights
+    where the compiled GRU runs (the CPU, float32 or float64, ``models.COMPILED_GRU``)."""
+    return not model.config.attention and whole_sequence(model.output.weight)
+
+
+def loss_and_logits(model: SequenceModel, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(loss, logits)``: the mean cross-entropy over the real target tokens with every
+    decoder input the truth, one autograd node over all parameters, and the ``(batch, steps,
+    vocabulary)`` logits (not differentiable; at padding, the output layer's bias).
+
+    Examples
+    --------
+    >>> from notelab.nn.seq.batch import collate
+    >>> from notelab.nn.seq.decoding import sequence_loss, teacher_forced
+    >>> from notelab.nn.seq.models import ModelConfig, build_model
+    >>> model = build_model(ModelConfig(kind="lm", vocabulary=10, hidden_size=8))
+    >>> batch = collate([([5, 6, 3], [7, 8]), ([5, 3], [9])])
+    >>> loss, logits = loss_and_logits(model, batch)
+    >>> reference = sequence_loss(teacher_forced(model, batch).logits, batch)
+    >>> bool(torch.isclose(loss, reference)), tuple(logits.shape)
+    (True, (2, 3, 10))
+    """
+    plan = _Plan.of(model, batch)
+    return _teacher_forced(plan, *plan.parameters)
+
+
+@dataclass(frozen=True)
+class _Side:
+    """One pass's parameters, as positions in the plan's parameter list: the embedding and
+    each GRU layer's ``(w_ih, w_hh, b_ih, b_hh)``."""
+
+    embedding: int
+    layers: tuple[tuple[int, int, int, int], ...]
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A batch's packed ids and where each weight sits in the list of parameters."""
+
+    parameters: tuple[torch.Tensor, ...]
+    source: _Side
+    target: _Side
+    output: tuple[int, int]
+    source_ids: np.ndarray  # packed
+    source_packing: Packing
+    target_ids: np.ndarray  # packed
+    target_out: np.ndarray  # packed
+    target_packing: Packing
+    shape: tuple[int, int]  # the target's (batch, steps)
+
+    @classmethod
+    def of(cls, model: SequenceModel, batch: Batch) -> _Plan:
+        target_weights = _weights(model.embedding, model.gru)
+        source_weights = (
+            _weights(model.encoder_embedding, model.encoder)
+            if isinstance(model, Seq2SeqGRU)
+            else target_weights
+        )
+        output = (model.output.weight, model.output.bias)
+        parameters = list(dict.fromkeys([*source_weights, *target_weights, *output]))
+        position = {id(p): i for i, p in enumerate(parameters)}
+        source, target = (_side(w, position) for w in (source_weights, target_weights))
+        steps = batch.target_in.shape[1]
+        source_packing = Packing.of(batch.source_lengths, batch.source.shape[1])
+        target_packing = Packing.of(batch.target_lengths, steps)
+        target_index = target_packing.index.numpy()
+        return cls(
+            tuple(parameters),
+            source,
+            target,
+            (position[id(output[0])], position[id(output[1])]),
+            batch.source.cpu().numpy().reshape(-1)[source_packing.index.numpy()],
+            source_packing,
+            batch.target_in.cpu().numpy().reshape(-1)[target_index],
+            batch.target_out.cpu().numpy().reshape(-1)[target_index],
+            target_packing,
+            (batch.size, steps),
+        )
+
+
+_GRU_WEIGHTS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+
+
+def _weights(embedding: nn.Embedding, gru: nn.GRU) -> list[torch.Tensor]:
+    """The embedding's weight, then each GRU layer's ``(w_ih, w_hh, b_ih, b_hh)``."""
+    layers = range(gru.num_layers)
+    return [embedding.weight, *(getattr(gru, f"{n}_l{i}") for i in layers for n in _GRU_WEIGHTS)]
+
+
+def _side(weights: list[torch.Tensor], position: dict[int, int]) -> _Side:
+    """The positions of one pass's :func:`_weights` in the parameter list."""
+    at = [position[id(p)] for p in weights]
+    layers = tuple(tuple(at[1 + 4 * i : 5 + 4 * i]) for i in range(len(at) // 4))
+    return _Side(at[0], layers)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class _Pass:
+    """One pass's forward state: its packed ids, its layers' caches and its packing."""
+
+    ids: np.ndarray
+    caches: list[LayerCache]
+    packing: Packing
+
+
+def _pass_forward(
+    weights: list[np.ndarray], side: _Side, ids: np.ndarray, packing: Packing, h0: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, _Pass]:
+    """The GRU layers over the packed ``ids`` from ``h0 (layers, batch, hidden)`` in the
+    packing's order: the top layer's rows, each layer's last state per sequence (original
+    order) and the pass's state for backward."""
+    x, caches, last = weights[side.embedding][ids], [], []
+    for layer, positions in enumerate(side.layers):
+        x, cache = layer_forward(
+            x, h0[layer], tuple(weights[i] for i in positions), packing.batch_sizes
+        )
+        caches.append(cache)
+        last.append(x[packing.last.numpy()])
+    return x, np.stack(last), _Pass(ids, caches, packing)
+
+
+def _pass_backward(
+    state: _Pass, side: _Side, grad_top: np.ndarray, grad_last: np.ndarray, grads: list[Any]
+) -> np.ndarray:
+    """Back through one pass from the gradients of its top rows and of each layer's last
+    states (original order): adds the weights' gradients into ``grads`` (the embedding's
+    already zeros) and returns the gradient of ``h0`` (in the packing's order)."""
+    last = state.packing.last.numpy()
+    grad, dh0 = grad_top, []
+    for layer in range(len(side.layers) - 1, -1, -1):
+        grad[last] += grad_last[layer]
+        grad, dh, *weight_grads = layer_backward(state.caches[layer], grad)
+        dh0.append(dh)
+        for i, g in zip(side.layers[layer], weight_grads, strict=True):
+            grads[i] = g if grads[i] is None else grads[i] + g
+    # each row's input gradient to its token's embedding row
+    from notelab.nn.seq._gru_kernels import scatter_rows
+
+    scatter_rows(grads[side.embedding], state.ids, grad)
+    return np.stack(dh0[::-1])
+
+
+class _TeacherForced(torch.autograd.Function):
+    """Loss and logits of the teacher-forced step; see :func:`loss_and_logits`."""
+
+    @staticmethod
+    def forward(ctx: Any, plan: _Plan, *parameters: torch.Tensor) -> tuple[torch.Tensor, ...]:  # type: ignore[override]
+        weights = [p.detach().numpy() for p in parameters]
+        hidden = weights[plan.target.layers[0][1]].shape[1]
+        batch = plan.shape[0]
+        zeros = np.zeros((len(plan.source.layers), batch, hidden), weights[0].dtype)
+        with one_native_thread("blas"):
+            _, source_last, source = _pass_forward(
+                weights, plan.source, plan.source_ids, plan.source_packing, zeros
+            )
+            order = plan.target_packing.order.numpy()
+            top, _, target = _pass_forward(
+                weights, plan.target, plan.target_ids, plan.target_packing, source_last[:, order]
+            )
+            w_out, b_out = (weights[i] for i in plan.output)
+            logits = top @ w_out.T
+            logits += b_out
+        loss, probabilities = _cross_entropy(logits, plan.target_out)
+        ctx.state = (plan, weights, source, target, top, probabilities)
+        padded = np.broadcast_to(b_out, (batch * plan.shape[1], b_out.size)).copy()
+        padded[plan.target_packing.index.numpy()] = logits
+        out = torch.from_numpy(padded).view(*plan.shape, -1)
+        ctx.mark_non_differentiable(out)
+        return torch.tensor(loss, dtype=parameters[0].dtype), out
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx: Any, grad_loss: torch.Tensor, _: torch.Tensor) -> tuple[Any, ...]:
+        plan, weights, source, target, top, probabilities = ctx.state
+        grads: list[Any] = [None] * len(weights)
+        for side in (plan.source, plan.target):
+            grads[side.embedding] = np.zeros_like(weights[side.embedding])
+        d_logits = probabilities
+        d_logits[np.arange(len(plan.target_out)), plan.target_out] -= 1
+        d_logits *= float(grad_loss) / len(plan.target_out)
+        w_out_at, b_out_at = plan.output
+        with one_native_thread("blas"):
+            grads[w_out_at], grads[b_out_at] = d_logits.T @ top, d_logits.sum(0)
+            no_last = np.zeros((len(plan.target.layers), plan.shape[0], top.shape[1]), top.dtype)
+            dh0 = _pass_backward(target, plan.target, d_logits @ weights[w_out_at], no_last, grads)
+            source_last = np.zeros_like(dh0)
+            source_last[:, plan.target_packing.order.numpy()] = dh0
+            source_top = np.zeros((len(plan.source_ids), top.shape[1]), top.dtype)
+            _pass_backward(source, plan.source, source_top, source_last, grads)
+        for side in (plan.source, plan.target):
+            grads[side.embedding][0] = 0  # <pad> (padding_idx 0) gets no gradient
+        return (None, *(torch.from_numpy(g) for g in grads))
+
+
+def _cross_entropy(logits: np.ndarray, targets: np.ndarray) -> tuple[float, np.ndarray]:
+    """The mean cross-entropy of ``logits (rows, classes)`` against ``targets``, and the
+    softmax probabilities (for the gradient)."""
+    shifted = logits - logits.max(1, keepdims=True)
+    exp = np.exp(shifted)
+    total = exp.sum(1, keepdims=True)
+    log_total = np.log(total)
+    picked = shifted[np.arange(len(targets)), targets] - log_total[:, 0]
+    exp /= total
+    return -float(picked.mean(dtype=np.float64)), exp
+
+
+# _TeacherForced applied, typed (``Function.apply`` has no hints): (plan, *parameters) ->
+# (loss, logits)
+_teacher_forced = cast(Callable[..., tuple[torch.Tensor, torch.Tensor]], _TeacherForced.apply)

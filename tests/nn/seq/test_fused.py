@@ -1,0 +1,126 @@
+"""The teacher-forced loss in one autograd node against PyTorch's graph of the same model
+(``nn.GRU`` on the packed sequence, ``nn.Linear``, cross-entropy), float64."""
+
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from notelab.nn.seq import (
+    ModelConfig,
+    collate,
+    seeded_model,
+    sequence_loss,
+    teacher_forced,
+    teacher_forced_loss,
+    teacher_forcing,
+    train,
+)
+from notelab.nn.seq import models as seq_models
+from notelab.nn.seq.fused import applies, loss_and_logits
+
+
+def _model(kind: str, layers: int, seed: int = 0, dtype=torch.float64):
+    config = ModelConfig(
+        kind=kind, vocabulary=12, embedding_dim=5, hidden_size=7, num_layers=layers
+    )
+    return seeded_model(config, seed).to(dtype)
+
+
+def _reference(model, batch, monkeypatch):
+    """Loss, logits and every parameter's gradient through PyTorch's own operations."""
+    monkeypatch.setattr(seq_models, "COMPILED_GRU", False)
+    logits = teacher_forced(model, batch).logits
+    loss = sequence_loss(logits, batch)
+    grads = torch.autograd.grad(loss, list(model.parameters()))
+    monkeypatch.setattr(seq_models, "COMPILED_GRU", True)
+    return loss, logits, grads
+
+
+_pairs = st.lists(
+    st.tuples(
+        st.lists(st.integers(3, 11), min_size=0, max_size=6),
+        st.lists(st.integers(3, 11), min_size=0, max_size=6),
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+@settings(max_examples=25, deadline=None)
+@given(kind=st.sampled_from(["lm", "seq2seq"]), layers=st.integers(1, 2), pairs=_pairs)
+def test_loss_logits_and_gradients_match_pytorch_in_float64(kind, layers, pairs):
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        model = _model(kind, layers)
+        batch = collate([([*source, 3], target) for source, target in pairs])  # 3: <sep>
+        loss, logits = loss_and_logits(model, batch)
+        grads = torch.autograd.grad(loss, list(model.parameters()))
+        ref_loss, ref_logits, ref_grads = _reference(model, batch, monkeypatch)
+        torch.testing.assert_close(loss, ref_loss, atol=1e-12, rtol=0)
+        torch.testing.assert_close(logits[batch.mask], ref_logits[batch.mask], atol=1e-12, rtol=0)
+        for ours, theirs in zip(grads, ref_grads, strict=True):
+            torch.testing.assert_close(ours, theirs, atol=1e-10, rtol=0)
+
+
+def test_float32_within_rounding_of_pytorch(monkeypatch):
+    model = _model("seq2seq", 2, dtype=torch.float32)
+    batch = collate([([5, 6, 7, 8, 3], [9, 10, 4]), ([4, 3], [5]), ([6, 6, 3], [7, 8, 9, 10])])
+    loss, _ = loss_and_logits(model, batch)
+    grads = torch.autograd.grad(loss, list(model.parameters()))
+    ref_loss, _, ref_grads = _reference(model, batch, monkeypatch)
+    torch.testing.assert_close(loss, ref_loss, atol=1e-6, rtol=1e-6)
+    for ours, theirs in zip(grads, ref_grads, strict=True):
+        torch.testing.assert_close(ours, theirs, atol=1e-6, rtol=1e-5)
+
+
+def test_padding_gets_the_bias_and_pad_embedding_no_gradient():
+    model = _model("lm", 1)
+    batch = collate([([5, 6, 3], [7, 8, 9]), ([5, 3], [9])])
+    loss, logits = loss_and_logits(model, batch)
+    loss.backward()
+    assert not logits.requires_grad
+    torch.testing.assert_close(logits[1, 2], model.output.bias.detach())
+    assert model.embedding.weight.grad[0].abs().sum() == 0
+    assert model.embedding.weight.grad[5].abs().sum() > 0
+
+
+@pytest.mark.parametrize(
+    ("attention", "dtype", "compiled", "expected"),
+    [
+        (False, torch.float32, True, True),
+        (False, torch.float64, True, True),
+        (True, torch.float32, True, False),
+        (False, torch.bfloat16, True, False),
+        (False, torch.float32, False, False),
+    ],
+)
+def test_applies_only_where_the_kernels_run(attention, dtype, compiled, expected, monkeypatch):
+    monkeypatch.setattr(seq_models, "COMPILED_GRU", compiled)
+    config = ModelConfig(vocabulary=9, hidden_size=6, attention=attention)
+    assert applies(seeded_model(config, 0).to(dtype)) is expected
+
+
+@pytest.mark.parametrize("attention", [False, True])
+def test_teacher_forced_loss_gives_the_record_of_the_one_call_path(attention):
+    model = seeded_model(ModelConfig(vocabulary=12, hidden_size=6, attention=attention), 0)
+    batch = collate([([5, 6, 3], [7, 8]), ([5, 3], [9])])
+    record, loss = teacher_forced_loss(model, batch)
+    reference = teacher_forced(model, batch)
+    torch.testing.assert_close(loss, sequence_loss(reference.logits, batch))
+    assert record.one_call and bool(record.truth.all())
+    assert torch.equal(record.fed, reference.fed)
+    assert torch.equal(record.predicted[batch.mask], reference.predicted[batch.mask])
+
+
+def test_training_follows_the_same_path_as_pytorch(monkeypatch):
+    """Three teacher-forced Adam steps, fused and through PyTorch's graph: the same weights."""
+    data = [([5, 6, 3], [6, 5]), ([7, 3], [7]), ([8, 9, 10, 3], [10, 9, 8])] * 4
+    trained = []
+    for compiled in (True, False):
+        monkeypatch.setattr(seq_models, "COMPILED_GRU", compiled)
+        model = _model("lm", 1)
+        history = train(model, data, data[:2], teacher_forcing(), epochs=1, batch_size=4)
+        trained.append(model.state_dict())
+    assert history.one_call_steps == history.steps == 3
+    for name, value in trained[0].items():
+        torch.testing.assert_close(value, trained[1][name], atol=1e-10, rtol=0)
