@@ -73,8 +73,9 @@ class ModelConfig:
 
 # Whether the one-call path may use the compiled whole-sequence GRU (notelab.nn.seq.gru) on
 # the CPU; False runs nn.GRU on the packed sequence there too (benchmarks/bench_seq.py's
-# reference arm). Measured with that benchmark (one thread, interleaved rounds, training
-# tokens/s): gru_sequence gives 1.38x to 1.80x nn.GRU's at every size there (hidden 48 to 128).
+# reference arm). Measured with that benchmark before the fused loss (one thread, interleaved
+# rounds, training tokens/s): gru_sequence gave 1.38x to 1.80x nn.GRU's at every size there.
+# It also gates the one-node teacher-forced loss (notelab.nn.seq.fused.applies).
 COMPILED_GRU = True
 
 
