@@ -51,6 +51,7 @@ class ClippedAdam(torch.optim.Optimizer):
         eps: float = 1e-8,
     ) -> None:
         super().__init__(params, {"lr": lr, "betas": betas, "eps": eps})
+        self._flat: dict[torch.Tensor, tuple[tuple[int, ...], tuple[np.ndarray, ...]]] = {}
         if len(self.param_groups) != 1 or not all(
             _compiled(p) for p in self.param_groups[0]["params"]
         ):
@@ -91,16 +92,22 @@ class ClippedAdam(torch.optim.Optimizer):
         )
 
     def _views(self, p: torch.Tensor) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Flat NumPy views of ``p`` and of its Adam state (``exp_avg``, ``exp_avg_sq``, as
-        ``torch.optim.Adam`` names them), the state made on first use."""
+        """Flat NumPy views of ``p`` and of its Adam state (``step``, ``exp_avg`` and
+        ``exp_avg_sq``, as ``torch.optim.Adam`` keeps them, made on first use). The views
+        are kept apart from the state, so ``state_dict`` holds tensors only; they are made
+        again when a tensor behind them changed (``load_state_dict``, new parameter data)."""
         state = self.state[p]
-        if "views" not in state:
+        if "exp_avg" not in state:
             state["step"] = 0
             for name in ("exp_avg", "exp_avg_sq"):
                 state[name] = torch.zeros_like(p, memory_format=torch.contiguous_format)
-            flat = (p.detach(), state["exp_avg"], state["exp_avg_sq"])
-            state["views"] = tuple(t.view(-1).numpy() for t in flat)
-        return state["views"]  # type: ignore[no-any-return]
+        tensors = (p.detach(), state["exp_avg"], state["exp_avg_sq"])
+        key = tuple(t.data_ptr() for t in tensors)
+        cached = self._flat.get(p)
+        if cached is None or cached[0] != key:
+            cached = (key, tuple(t.reshape(-1).numpy() for t in tensors))
+            self._flat[p] = cached
+        return cached[1]  # type: ignore[return-value]
 
     def _count(self, p: torch.Tensor) -> int:
         """``p``'s step count, this step included."""
