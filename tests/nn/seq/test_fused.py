@@ -124,3 +124,21 @@ def test_training_follows_the_same_path_as_pytorch(monkeypatch):
     assert history.one_call_steps == history.steps == 3
     for name, value in trained[0].items():
         torch.testing.assert_close(value, trained[1][name], atol=1e-10, rtol=0)
+
+
+@pytest.mark.parametrize("fused", [True, False])
+def test_weights_changed_before_backward_is_an_error(fused, monkeypatch):
+    """As in PyTorch's own graph: the saved weights are checked for in-place changes."""
+    from notelab.nn.seq import gru_sequence
+
+    model = _model("lm", 1)
+    batch = collate([([5, 6, 3], [7, 8])])
+    if fused:
+        loss, _ = loss_and_logits(model, batch)
+    else:
+        embedded = model.embedding(batch.source)
+        loss = gru_sequence(model.gru, embedded, batch.source_lengths)[0].sum()
+    with torch.no_grad():
+        model.gru.weight_hh_l0.add_(1.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        loss.backward()

@@ -199,6 +199,7 @@ class _TeacherForced(torch.autograd.Function):
             logits += b_out
         loss, probabilities = _cross_entropy(logits, plan.target_out)
         ctx.state = (plan, weights, source, target, top, probabilities)
+        ctx.save_for_backward(*parameters)  # so that changing them before backward is an error
         padded = np.broadcast_to(b_out, (batch * plan.shape[1], b_out.size)).copy()
         padded[plan.target_packing.index.numpy()] = logits
         out = torch.from_numpy(padded).view(*plan.shape, -1)
@@ -208,6 +209,7 @@ class _TeacherForced(torch.autograd.Function):
     @staticmethod
     @torch.autograd.function.once_differentiable
     def backward(ctx: Any, grad_loss: torch.Tensor, _: torch.Tensor) -> tuple[Any, ...]:
+        _ = ctx.saved_tensors  # raises if a parameter changed in place since forward
         plan, weights, source, target, top, probabilities = ctx.state
         grads: list[Any] = [None] * len(weights)
         for side in (plan.source, plan.target):

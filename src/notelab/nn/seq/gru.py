@@ -116,12 +116,14 @@ class _GRULayer(torch.autograd.Function):
         weights = tuple(_array(w) for w in (w_ih, w_hh, b_ih, b_hh))
         with one_native_thread("blas"):
             out, ctx.cache = layer_forward(_array(x), _array(h0), weights, batch_sizes)
+        ctx.save_for_backward(w_ih, w_hh)  # so that changing them before backward is an error
         return torch.from_numpy(out)
 
     @staticmethod
     @torch.autograd.function.once_differentiable
     def backward(ctx: Any, grad_out: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
         with one_native_thread("blas"):
+            _ = ctx.saved_tensors  # raises if a weight changed in place since forward
             grads = layer_backward(ctx.cache, _array(grad_out))
         return (*(torch.from_numpy(g) for g in grads), None)
 
