@@ -142,3 +142,13 @@ def test_weights_changed_before_backward_is_an_error(fused, monkeypatch):
         model.gru.weight_hh_l0.add_(1.0)
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         loss.backward()
+
+
+def test_backward_twice_with_retain_graph_adds_the_same_gradients():
+    model = _model("seq2seq", 2)
+    batch = collate([([5, 6, 3], [7, 8]), ([4, 3], [9, 9, 9])])
+    loss, _ = loss_and_logits(model, batch)
+    once = torch.autograd.grad(loss, list(model.parameters()), retain_graph=True)
+    again = torch.autograd.grad(loss, list(model.parameters()))
+    for a, b in zip(once, again, strict=True):
+        torch.testing.assert_close(a, b, atol=0, rtol=0)

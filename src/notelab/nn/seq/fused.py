@@ -68,6 +68,7 @@ class _Side:
 
     embedding: int
     layers: tuple[tuple[int, int, int, int], ...]
+    padding: int | None  # the embedding's padding_idx
 
 
 @dataclass(frozen=True)
@@ -87,16 +88,18 @@ class _Plan:
 
     @classmethod
     def of(cls, model: SequenceModel, batch: Batch) -> _Plan:
-        target_weights = _weights(model.embedding, model.gru)
-        source_weights = (
-            _weights(model.encoder_embedding, model.encoder)
+        source_modules = (
+            (model.encoder_embedding, model.encoder)
             if isinstance(model, Seq2SeqGRU)
-            else target_weights
+            else (model.embedding, model.gru)  # the LM reads its prompt with its own GRU
         )
+        target_weights = _weights(model.embedding, model.gru)
+        source_weights = _weights(*source_modules)
         output = (model.output.weight, model.output.bias)
         parameters = list(dict.fromkeys([*source_weights, *target_weights, *output]))
         position = {id(p): i for i, p in enumerate(parameters)}
-        source, target = (_side(w, position) for w in (source_weights, target_weights))
+        source = _side(source_weights, position, source_modules[0].padding_idx)
+        target = _side(target_weights, position, model.embedding.padding_idx)
         steps = batch.target_in.shape[1]
         source_packing = Packing.of(batch.source_lengths, batch.source.shape[1])
         target_packing = Packing.of(batch.target_lengths, steps)
@@ -124,11 +127,11 @@ def _weights(embedding: nn.Embedding, gru: nn.GRU) -> list[torch.Tensor]:
     return [embedding.weight, *(getattr(gru, f"{n}_l{i}") for i in layers for n in _GRU_WEIGHTS)]
 
 
-def _side(weights: list[torch.Tensor], position: dict[int, int]) -> _Side:
+def _side(weights: list[torch.Tensor], position: dict[int, int], padding: int | None) -> _Side:
     """The positions of one pass's :func:`_weights` in the parameter list."""
     at = [position[id(p)] for p in weights]
     layers = tuple(tuple(at[1 + 4 * i : 5 + 4 * i]) for i in range(len(at) // 4))
-    return _Side(at[0], layers)  # type: ignore[arg-type]
+    return _Side(at[0], layers, padding)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -208,13 +211,13 @@ class _TeacherForced(torch.autograd.Function):
 
     @staticmethod
     @torch.autograd.function.once_differentiable
-    def backward(ctx: Any, grad_loss: torch.Tensor, _: torch.Tensor) -> tuple[Any, ...]:
-        _ = ctx.saved_tensors  # raises if a parameter changed in place since forward
+    def backward(ctx: Any, grad_loss: torch.Tensor, _logits: torch.Tensor) -> tuple[Any, ...]:
+        ctx.saved_tensors  # noqa: B018 - raises if a parameter changed in place since forward
         plan, weights, source, target, top, probabilities = ctx.state
         grads: list[Any] = [None] * len(weights)
         for side in (plan.source, plan.target):
             grads[side.embedding] = np.zeros_like(weights[side.embedding])
-        d_logits = probabilities
+        d_logits = probabilities.copy()  # backward may run again (retain_graph)
         d_logits[np.arange(len(plan.target_out)), plan.target_out] -= 1
         d_logits *= float(grad_loss) / len(plan.target_out)
         w_out_at, b_out_at = plan.output
@@ -227,7 +230,8 @@ class _TeacherForced(torch.autograd.Function):
             source_top = np.zeros((len(plan.source_ids), top.shape[1]), top.dtype)
             _pass_backward(source, plan.source, source_top, source_last, grads)
         for side in (plan.source, plan.target):
-            grads[side.embedding][0] = 0  # <pad> (padding_idx 0) gets no gradient
+            if side.padding is not None:  # as nn.Embedding: no gradient for padding_idx
+                grads[side.embedding][side.padding] = 0
         return (None, *(torch.from_numpy(g) for g in grads))
 
 

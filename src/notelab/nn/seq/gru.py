@@ -123,7 +123,7 @@ class _GRULayer(torch.autograd.Function):
     @torch.autograd.function.once_differentiable
     def backward(ctx: Any, grad_out: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
         with one_native_thread("blas"):
-            _ = ctx.saved_tensors  # raises if a weight changed in place since forward
+            ctx.saved_tensors  # noqa: B018 - raises if a weight changed in place since forward
             grads = layer_backward(ctx.cache, _array(grad_out))
         return (*(torch.from_numpy(g) for g in grads), None)
 
