@@ -4,9 +4,8 @@ Training tokens per second (forward, backward, clipping and the Adam step, as
 ``notelab.nn.seq.train`` does, with its optimizer) of
 
 - one call: every input is the truth, so the loss is a fixed function of the parameters; on
-  the CPU without attention one autograd node computes it (``notelab.nn.seq.fused``: the
-  compiled GRU kernels over packed real tokens, the output layer and the loss in NumPy),
-  otherwise the decoder runs over the whole sequence at once (``gru_sequence``);
+  the CPU one autograd node computes it (``notelab.nn.seq.fused``: the compiled GRU kernels
+  over packed real tokens, attention, the output layer and the loss in NumPy);
 - one call on ``nn.GRU``: the same step through PyTorch's own operations, ``nn.GRU`` over the
   packed sequence (what the library runs on CUDA and in other dtypes; on the CPU, the
   reference for the kernels);

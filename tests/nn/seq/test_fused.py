@@ -21,8 +21,14 @@ from notelab.nn.seq.fused import applies, loss_and_logits
 
 
 def _model(kind: str, layers: int, seed: int = 0, dtype=torch.float64):
+    attention = kind == "attention"
     config = ModelConfig(
-        kind=kind, vocabulary=12, embedding_dim=5, hidden_size=7, num_layers=layers
+        kind="seq2seq" if attention else kind,
+        attention=attention,
+        vocabulary=12,
+        embedding_dim=5,
+        hidden_size=7,
+        num_layers=layers,
     )
     return seeded_model(config, seed).to(dtype)
 
@@ -47,8 +53,8 @@ _pairs = st.lists(
 )
 
 
-@settings(max_examples=25, deadline=None)
-@given(kind=st.sampled_from(["lm", "seq2seq"]), layers=st.integers(1, 2), pairs=_pairs)
+@settings(max_examples=30, deadline=None)
+@given(kind=st.sampled_from(["lm", "seq2seq", "attention"]), layers=st.integers(1, 2), pairs=_pairs)
 def test_loss_logits_and_gradients_match_pytorch_in_float64(kind, layers, pairs):
     with pytest.MonkeyPatch.context() as monkeypatch:
         model = _model(kind, layers)
@@ -62,8 +68,9 @@ def test_loss_logits_and_gradients_match_pytorch_in_float64(kind, layers, pairs)
             torch.testing.assert_close(ours, theirs, atol=1e-10, rtol=0)
 
 
-def test_float32_within_rounding_of_pytorch(monkeypatch):
-    model = _model("seq2seq", 2, dtype=torch.float32)
+@pytest.mark.parametrize("kind", ["seq2seq", "attention"])
+def test_float32_within_rounding_of_pytorch(kind, monkeypatch):
+    model = _model(kind, 2, dtype=torch.float32)
     batch = collate([([5, 6, 7, 8, 3], [9, 10, 4]), ([4, 3], [5]), ([6, 6, 3], [7, 8, 9, 10])])
     loss, _ = loss_and_logits(model, batch)
     grads = torch.autograd.grad(loss, list(model.parameters()))
@@ -89,7 +96,7 @@ def test_padding_gets_the_bias_and_pad_embedding_no_gradient():
     [
         (False, torch.float32, True, True),
         (False, torch.float64, True, True),
-        (True, torch.float32, True, False),
+        (True, torch.float32, True, True),
         (False, torch.bfloat16, True, False),
         (False, torch.float32, False, False),
     ],

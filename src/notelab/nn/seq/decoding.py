@@ -82,8 +82,8 @@ def teacher_forced(model: SequenceModel, batch: Batch) -> DecodeRecord:
 
 def teacher_forced_loss(model: SequenceModel, batch: Batch) -> tuple[DecodeRecord, torch.Tensor]:
     """What training computes when every input is the truth: the :func:`teacher_forced`
-    record and its :func:`sequence_loss`. Where :func:`notelab.nn.seq.fused.applies` (the CPU,
-    no attention), the loss is one autograd node over all parameters
+    record and its :func:`sequence_loss`. Where :func:`notelab.nn.seq.fused.applies` (float32
+    or float64 on the CPU), the loss is one autograd node over all parameters
     (:func:`notelab.nn.seq.fused.loss_and_logits`), the same function, faster.
 
     Examples

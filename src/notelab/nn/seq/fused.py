@@ -9,13 +9,15 @@ bound of ``benchmarks/bench_seq.py``: at finding 5's size the matmuls alone woul
 as fast as the stepped path, PyTorch's operations around them let the one call reach 1.7).
 Here one :class:`torch.autograd.Function` computes the loss and every parameter's gradient in
 NumPy: embeddings gathered for the packed real tokens, each GRU layer through the compiled
-kernels (:func:`~notelab.nn.seq.gru.layer_forward`), the output layer and a log-softmax over
-real tokens only; backward the same in reverse, with the embedding gradients scattered back.
+kernels (:func:`~notelab.nn.seq.gru.layer_forward`), with attention Luong's "general" score
+over the encoder's outputs and the combining layer, then the output layer and a log-softmax
+over real tokens only; backward the same in reverse, with the embedding gradients scattered
+back.
 
 It computes what :func:`~notelab.nn.seq.decoding.teacher_forced` followed by
 :func:`~notelab.nn.seq.decoding.sequence_loss` computes, to rounding (tested in float64
-against ``nn.GRU``'s graph to 1e-10), for the models without attention, in float32 and
-float64 on the CPU; :func:`applies` says when.
+against ``nn.GRU``'s graph to 1e-10), for every model, in float32 and float64 on the CPU;
+:func:`applies` says when.
 """
 
 from __future__ import annotations
@@ -35,9 +37,9 @@ from notelab.nn.seq.models import Seq2SeqGRU, SequenceModel, whole_sequence
 
 
 def applies(model: SequenceModel) -> bool:
-    """Whether :func:`loss_and_logits` runs for ``model``: no attention, and its weights
-    where the compiled GRU runs (the CPU, float32 or float64, ``models.COMPILED_GRU``)."""
-    return not model.config.attention and whole_sequence(model.output.weight)
+    """Whether :func:`loss_and_logits` runs for ``model``: its weights where the compiled GRU
+    runs (the CPU, float32 or float64, ``models.COMPILED_GRU``)."""
+    return whole_sequence(model.output.weight)
 
 
 def loss_and_logits(model: SequenceModel, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
@@ -79,12 +81,15 @@ class _Plan:
     source: _Side
     target: _Side
     output: tuple[int, int]
+    attention: tuple[int, int, int] | None  # score weight, combining weight and bias
     source_ids: np.ndarray  # packed
     source_packing: Packing
     target_ids: np.ndarray  # packed
     target_out: np.ndarray  # packed
     target_packing: Packing
     shape: tuple[int, int]  # the target's (batch, steps)
+    source_steps: int
+    source_lengths: np.ndarray
 
     @classmethod
     def of(cls, model: SequenceModel, batch: Batch) -> _Plan:
@@ -96,7 +101,12 @@ class _Plan:
         target_weights = _weights(model.embedding, model.gru)
         source_weights = _weights(*source_modules)
         output = (model.output.weight, model.output.bias)
-        parameters = list(dict.fromkeys([*source_weights, *target_weights, *output]))
+        attention = (
+            (model.attention_score.weight, *model.attention_combine.parameters())
+            if model.config.attention
+            else ()
+        )
+        parameters = list(dict.fromkeys([*source_weights, *target_weights, *output, *attention]))
         position = {id(p): i for i, p in enumerate(parameters)}
         source = _side(source_weights, position, source_modules[0].padding_idx)
         target = _side(target_weights, position, model.embedding.padding_idx)
@@ -109,12 +119,15 @@ class _Plan:
             source,
             target,
             (position[id(output[0])], position[id(output[1])]),
+            tuple(position[id(p)] for p in attention) if attention else None,  # type: ignore[arg-type]
             batch.source.cpu().numpy().reshape(-1)[source_packing.index.numpy()],
             source_packing,
             batch.target_in.cpu().numpy().reshape(-1)[target_index],
             batch.target_out.cpu().numpy().reshape(-1)[target_index],
             target_packing,
             (batch.size, steps),
+            batch.source.shape[1],
+            batch.source_lengths.cpu().numpy(),
         )
 
 
@@ -190,18 +203,20 @@ class _TeacherForced(torch.autograd.Function):
         batch = plan.shape[0]
         zeros = np.zeros((len(plan.source.layers), batch, hidden), weights[0].dtype)
         with one_native_thread("blas"):
-            _, source_last, source = _pass_forward(
+            memory, source_last, source = _pass_forward(
                 weights, plan.source, plan.source_ids, plan.source_packing, zeros
             )
             order = plan.target_packing.order.numpy()
             top, _, target = _pass_forward(
                 weights, plan.target, plan.target_ids, plan.target_packing, source_last[:, order]
             )
+            head = _attend(weights, plan, top, memory) if plan.attention else None
+            rows = top if head is None else head.combined
             w_out, b_out = (weights[i] for i in plan.output)
-            logits = top @ w_out.T
+            logits = rows @ w_out.T
             logits += b_out
         loss, probabilities = _cross_entropy(logits, plan.target_out)
-        ctx.state = (plan, weights, source, target, top, probabilities)
+        ctx.state = (plan, weights, source, target, rows, head, probabilities)
         ctx.save_for_backward(*parameters)  # so that changing them before backward is an error
         padded = np.broadcast_to(b_out, (batch * plan.shape[1], b_out.size)).copy()
         padded[plan.target_packing.index.numpy()] = logits
@@ -213,7 +228,7 @@ class _TeacherForced(torch.autograd.Function):
     @torch.autograd.function.once_differentiable
     def backward(ctx: Any, grad_loss: torch.Tensor, _logits: torch.Tensor) -> tuple[Any, ...]:
         ctx.saved_tensors  # noqa: B018 - raises if a parameter changed in place since forward
-        plan, weights, source, target, top, probabilities = ctx.state
+        plan, weights, source, target, rows, head, probabilities = ctx.state
         grads: list[Any] = [None] * len(weights)
         for side in (plan.source, plan.target):
             grads[side.embedding] = np.zeros_like(weights[side.embedding])
@@ -222,17 +237,85 @@ class _TeacherForced(torch.autograd.Function):
         d_logits *= float(grad_loss) / len(plan.target_out)
         w_out_at, b_out_at = plan.output
         with one_native_thread("blas"):
-            grads[w_out_at], grads[b_out_at] = d_logits.T @ top, d_logits.sum(0)
-            no_last = np.zeros((len(plan.target.layers), plan.shape[0], top.shape[1]), top.dtype)
-            dh0 = _pass_backward(target, plan.target, d_logits @ weights[w_out_at], no_last, grads)
+            grads[w_out_at], grads[b_out_at] = d_logits.T @ rows, d_logits.sum(0)
+            d_top, d_memory = d_logits @ weights[w_out_at], None
+            if head is not None:
+                d_top, d_memory = _attend_backward(weights, plan, head, d_top, grads)
+            layers, hidden = len(plan.target.layers), rows.shape[1]
+            no_last = np.zeros((layers, plan.shape[0], hidden), rows.dtype)
+            dh0 = _pass_backward(target, plan.target, d_top, no_last, grads)
             source_last = np.zeros_like(dh0)
             source_last[:, plan.target_packing.order.numpy()] = dh0
-            source_top = np.zeros((len(plan.source_ids), top.shape[1]), top.dtype)
-            _pass_backward(source, plan.source, source_top, source_last, grads)
+            if d_memory is None:
+                d_memory = np.zeros((len(plan.source_ids), hidden), rows.dtype)
+            _pass_backward(source, plan.source, d_memory, source_last, grads)
         for side in (plan.source, plan.target):
             if side.padding is not None:  # as nn.Embedding: no gradient for padding_idx
                 grads[side.embedding][side.padding] = 0
         return (None, *(torch.from_numpy(g) for g in grads))
+
+
+@dataclass(frozen=True)
+class _Head:
+    """The attention's forward state (padded ``(batch, steps, .)`` layouts, packed rows)."""
+
+    memory: np.ndarray  # (batch, source steps, hidden): the encoder's outputs, zeros at padding
+    out: np.ndarray  # (batch, steps, hidden): the decoder's outputs, zeros at padding
+    query: np.ndarray  # out W_s^T
+    weights: np.ndarray  # (batch, steps, source steps): the attention weights
+    joined: np.ndarray  # (rows, 2 hidden): [out, context] of the real rows
+    combined: np.ndarray  # (rows, hidden): tanh(joined W_c^T + b_c)
+
+
+def _padded(rows: np.ndarray, packing: Packing, shape: tuple[int, int]) -> np.ndarray:
+    """Packed ``rows`` placed in a ``(batch, steps, width)`` array, zeros at padding."""
+    out = np.zeros((shape[0] * shape[1], rows.shape[1]), rows.dtype)
+    out[packing.index.numpy()] = rows
+    return out.reshape(*shape, -1)
+
+
+def _attend(weights: list[np.ndarray], plan: _Plan, top: np.ndarray, memory: np.ndarray) -> _Head:
+    """Luong's "general" attention of the decoder's rows over the encoder's, then the
+    combining layer (as ``SequenceModel._project``)."""
+    w_s, w_c, b_c = (weights[i] for i in plan.attention)  # type: ignore[union-attr]
+    batch, steps = plan.shape
+    padded_memory = _padded(memory, plan.source_packing, (batch, plan.source_steps))
+    out = _padded(top, plan.target_packing, plan.shape)
+    query = out @ w_s.T
+    scores = query @ padded_memory.transpose(0, 2, 1)
+    real = np.arange(plan.source_steps) < plan.source_lengths[:, None]
+    scores = np.where(real[:, None, :], scores, -np.inf)
+    scores -= scores.max(-1, keepdims=True)
+    attention = np.exp(scores)
+    attention /= attention.sum(-1, keepdims=True)
+    context = (attention @ padded_memory).reshape(batch * steps, -1)
+    joined = np.concatenate([top, context[plan.target_packing.index.numpy()]], 1)
+    combined = np.tanh(joined @ w_c.T + b_c)
+    return _Head(padded_memory, out, query, attention, joined, combined)
+
+
+def _attend_backward(
+    weights: list[np.ndarray], plan: _Plan, head: _Head, d_combined: np.ndarray, grads: list[Any]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Back through :func:`_attend`: writes the attention weights' gradients into ``grads``
+    and returns the gradients of the decoder's and the encoder's packed rows."""
+    w_s_at, w_c_at, b_c_at = plan.attention  # type: ignore[misc]
+    hidden = d_combined.shape[1]
+    d_pre = d_combined * (1 - head.combined * head.combined)
+    grads[w_c_at], grads[b_c_at] = d_pre.T @ head.joined, d_pre.sum(0)
+    d_joined = d_pre @ weights[w_c_at]
+    d_context = _padded(d_joined[:, hidden:], plan.target_packing, plan.shape)
+    d_weights = d_context @ head.memory.transpose(0, 2, 1)
+    d_memory = head.weights.transpose(0, 2, 1) @ d_context
+    d_scores = head.weights * (d_weights - (d_weights * head.weights).sum(-1, keepdims=True))
+    d_query = d_scores @ head.memory
+    d_memory += d_scores.transpose(0, 2, 1) @ head.query
+    flat_query, flat_out = d_query.reshape(-1, hidden), head.out.reshape(-1, hidden)
+    grads[w_s_at] = flat_query.T @ flat_out
+    d_out = (flat_query @ weights[w_s_at])[plan.target_packing.index.numpy()]
+    d_top = d_joined[:, :hidden] + d_out
+    d_memory_rows = d_memory.reshape(-1, hidden)[plan.source_packing.index.numpy()]
+    return d_top, d_memory_rows
 
 
 def _cross_entropy(logits: np.ndarray, targets: np.ndarray) -> tuple[float, np.ndarray]:
