@@ -144,7 +144,7 @@ TOKENS_PER_ROUND = 10_000
 
 def _round(model, optimizer, batches, path) -> float:
     """Seconds per training token of passes over ``batches`` (about ``TOKENS_PER_ROUND``)."""
-    tokens = sum(int(b.target_lengths.sum()) for b in batches)
+    tokens = _tokens(batches)
     passes = max(1, round(TOKENS_PER_ROUND / tokens))
     _sync()
     start = clock()
@@ -155,6 +155,11 @@ def _round(model, optimizer, batches, path) -> float:
         clipped_step(model, optimizer, 1.0)  # as notelab.nn.seq.train does
     _sync()
     return (clock() - start) / (tokens * passes)
+
+
+def _tokens(batches: list[Batch]) -> int:
+    """Training tokens (real target positions) in ``batches``."""
+    return sum(int(b.target_lengths.sum()) for b in batches)
 
 
 def _sync() -> None:
@@ -211,8 +216,7 @@ def bench(size_name: str, kind: str, rounds: int, device) -> Run:
         f"step FLOPs counted {formula:,}, by PyTorch {counted:,}"
     )
     flops = sum(matmul_flops(config, real_tokens(b)) for b in batches)
-    tokens = sum(int(b.target_lengths.sum()) for b in batches)
-    return Run(label, measured, flops / tokens)
+    return Run(label, measured, flops / _tokens(batches))
 
 
 def _interval(estimate: Estimate, digits: str = ".2f") -> str:
@@ -299,7 +303,7 @@ def _setup(args: argparse.Namespace) -> torch.device:
 def main() -> None:
     args = _parse()
     device = _setup(args)
-    peaks = [peak_matmul_rate(clock)] if device.type == "cpu" else []
+    peak = peak_matmul_rate(clock) if device.type == "cpu" else None
     runs = [
         bench(name, kind, args.rounds, device)
         for name in (SIZES if args.size == "all" else [args.size])
@@ -310,8 +314,8 @@ def main() -> None:
         ["model", "path", "tokens/s", "95% interval", "one call / this", "95% interval"],
         [row for run in runs for row in speed_rows(run.label, run.measured)],
     )
-    if peaks:
-        _print_arithmetic(runs, max(peaks[0], peak_matmul_rate(clock)))
+    if peak is not None:  # measured before and after the rounds, the higher kept
+        _print_arithmetic(runs, max(peak, peak_matmul_rate(clock)))
 
 
 def _print_arithmetic(runs: list[Run], peak: float) -> None:

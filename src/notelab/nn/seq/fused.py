@@ -32,7 +32,13 @@ from torch import nn
 
 from notelab._util.threads import one_native_thread
 from notelab.nn.seq.batch import Batch
-from notelab.nn.seq.gru import LayerCache, Packing, layer_backward, layer_forward
+from notelab.nn.seq.gru import (
+    LayerCache,
+    Packing,
+    layer_backward,
+    layer_forward,
+    layer_weights,
+)
 from notelab.nn.seq.models import Seq2SeqGRU, SequenceModel, whole_sequence
 
 
@@ -131,13 +137,9 @@ class _Plan:
         )
 
 
-_GRU_WEIGHTS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
-
-
 def _weights(embedding: nn.Embedding, gru: nn.GRU) -> list[torch.Tensor]:
     """The embedding's weight, then each GRU layer's ``(w_ih, w_hh, b_ih, b_hh)``."""
-    layers = range(gru.num_layers)
-    return [embedding.weight, *(getattr(gru, f"{n}_l{i}") for i in layers for n in _GRU_WEIGHTS)]
+    return [embedding.weight, *(w for i in range(gru.num_layers) for w in layer_weights(gru, i))]
 
 
 def _side(weights: list[torch.Tensor], position: dict[int, int], padding: int | None) -> _Side:

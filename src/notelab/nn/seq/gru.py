@@ -48,6 +48,18 @@ def _kernels() -> Any:
     return _gru_kernels
 
 
+def layer_weights(gru: nn.GRU, layer: int) -> tuple[nn.Parameter, ...]:
+    """``(w_ih, w_hh, b_ih, b_hh)`` of ``gru``'s ``layer`` (``weight_ih_l0`` ...).
+
+    Examples
+    --------
+    >>> [tuple(w.shape) for w in layer_weights(nn.GRU(3, 4), 0)]
+    [(12, 3), (12, 4), (12,), (12,)]
+    """
+    names = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+    return tuple(getattr(gru, f"{name}_l{layer}") for name in names)
+
+
 def _array(t: torch.Tensor) -> Any:
     """A NumPy view of ``t`` (made contiguous, detached)."""
     return t.detach().contiguous().numpy()
@@ -205,8 +217,7 @@ def gru_sequence(
     hidden = hidden.index_select(1, packing.order)
     layer_in, last = x.reshape(batch * steps, -1).index_select(0, packing.index), []
     for layer in range(gru.num_layers):
-        names = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
-        w_ih, w_hh, b_ih, b_hh = (getattr(gru, f"{name}_l{layer}") for name in names)
+        w_ih, w_hh, b_ih, b_hh = layer_weights(gru, layer)
         layer_in = _gru_layer(layer_in, hidden[layer], w_ih, w_hh, b_ih, b_hh, packing.batch_sizes)
         last.append(layer_in.index_select(0, packing.last))
     out = layer_in.new_zeros(batch * steps, gru.hidden_size).index_copy(0, packing.index, layer_in)

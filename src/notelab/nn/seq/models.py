@@ -26,7 +26,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from notelab._util import InputError
 from notelab.nn.seq.batch import Batch
-from notelab.nn.seq.gru import KERNEL_DTYPES, gru_sequence
+from notelab.nn.seq.gru import KERNEL_DTYPES, gru_sequence, layer_weights
 
 MODEL_KINDS = ("seq2seq", "lm")
 
@@ -112,14 +112,7 @@ def gru_step(
     """
     layers = []
     for layer in range(gru.num_layers):
-        x = torch.gru_cell(
-            x,
-            hidden[layer],
-            getattr(gru, f"weight_ih_l{layer}"),
-            getattr(gru, f"weight_hh_l{layer}"),
-            getattr(gru, f"bias_ih_l{layer}"),
-            getattr(gru, f"bias_hh_l{layer}"),
-        )
+        x = torch.gru_cell(x, hidden[layer], *layer_weights(gru, layer))
         layers.append(x)
     return x, torch.stack(layers)
 
