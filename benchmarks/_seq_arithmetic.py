@@ -5,9 +5,9 @@ the output layer and, with attention, the scores, the context and the combining 
 backward multiplies twice as much again (the gradients of the inputs and of the weights).
 Counted over the real tokens only (no padding), that is the least matrix work any
 implementation of the step must do, whether it runs the decoder in one call or step by step.
-Divided by the best rate this machine multiplies matrices at (:func:`peak_matmul_rate`), it is
-a time no implementation can beat; the stepped path's time over it bounds how much faster than
-the stepped path any one-call path could be.
+Divided by the best rate this machine multiplies matrices at (:func:`peak_matmul_rate`, over
+``torch.mm`` and NumPy's BLAS), it is a time no implementation can beat; the stepped path's
+time over it bounds how much faster than the stepped path any one-call path could be.
 
 The count is checked against PyTorch's own (``torch.utils.flop_counter``) on the stepped path
 with ``nn.GRU`` for the source (:func:`counter_check`): there the source pass is packed (real
@@ -16,10 +16,12 @@ tokens), the decoder runs over the padded steps and the two counts agree exactly
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 from notelab.nn.seq import models, sequence_loss, stepped
@@ -98,19 +100,37 @@ PEAK_SHAPES = ((512, 512, 512), (1024, 1024, 1024), (2048, 512, 1536), (1344, 19
 
 
 def peak_matmul_rate(clock: Callable[[], float] = time.perf_counter, repeat: int = 5) -> float:
-    """The best FLOPs per second of ``torch.mm`` in float32 here (the torch threads set now),
-    over a few shapes, large and like the step's, each the fastest of ``repeat`` timings."""
+    """The best FLOPs per second of a float32 matmul here, over both libraries the step can
+    use (``torch.mm`` and NumPy's BLAS, which the compiled path calls; NumPy's held to torch's
+    thread count) and a few shapes, large and like the step's, each the fastest of ``repeat``
+    timings."""
+    from threadpoolctl import threadpool_limits
+
     best = 0.0
-    for m, k, n in PEAK_SHAPES:
-        a, b, out = torch.randn(m, k), torch.randn(k, n), torch.empty(m, n)
-        flops = 2 * m * k * n
-        calls = max(3, int(4e8 / flops))
-        torch.mm(a, b, out=out)
-        for _ in range(repeat):
-            start = clock()
-            for _ in range(calls):
-                torch.mm(a, b, out=out)
-            elapsed = clock() - start
-            if elapsed > 0:
-                best = max(best, flops * calls / elapsed)
+    with threadpool_limits(limits=torch.get_num_threads(), user_api="blas"):
+        for m, k, n in PEAK_SHAPES:
+            a, b, out = torch.randn(m, k), torch.randn(k, n), torch.empty(m, n)
+            multiplies = (
+                functools.partial(torch.mm, a, b, out=out),
+                functools.partial(np.matmul, a.numpy(), b.numpy(), out=out.numpy()),
+            )
+            for multiply in multiplies:
+                best = max(best, _rate(multiply, 2 * m * k * n, clock, repeat))
+    return best
+
+
+def _rate(
+    multiply: Callable[[], object], flops: int, clock: Callable[[], float], repeat: int
+) -> float:
+    """FLOPs per second of ``multiply`` (``flops`` a call): the fastest of ``repeat`` timings."""
+    calls = max(3, int(4e8 / flops))
+    multiply()
+    best = 0.0
+    for _ in range(repeat):
+        start = clock()
+        for _ in range(calls):
+            multiply()
+        elapsed = clock() - start
+        if elapsed > 0:
+            best = max(best, flops * calls / elapsed)
     return best
