@@ -14,8 +14,9 @@ Training tokens per second (forward, backward, clipping and the Adam step, as
 - the PyTorch seq2seq tutorial's way: ``nn.GRU`` called once per token (the peer);
 - arithmetic bound (``benchmarks._seq_arithmetic``): the step's matrix products over the real
   tokens, forward and backward, at the best rate ``torch.mm`` or NumPy's BLAS reaches on this
-  machine (measured before and after the rounds, the higher kept): a time no implementation of the step can beat,
-  one-call or stepped. Stepped / that time bounds one call / stepped for any implementation;
+  machine (measured before and after the rounds, the higher kept): a time no implementation
+  of the step can beat, one-call or stepped. Stepped / that time bounds one call / stepped for
+  any implementation;
   one call's share of it is how close the one call runs to the machine's matmul rate.
   The FLOP count is checked against PyTorch's FlopCounterMode on each model first.
 
