@@ -61,6 +61,7 @@ from notelab.nn.seq.batch import Batch
 from notelab.nn.seq.decoding import DecodeRecord
 from notelab.nn.seq.models import DecoderState, SequenceModel
 from notelab.nn.seq.optim import adam, clipped_step
+from notelab.nn.seq.training import backward
 
 
 def tutorial_stepped(model, batch) -> DecodeRecord:
@@ -75,13 +76,18 @@ def tutorial_stepped(model, batch) -> DecodeRecord:
     return DecodeRecord(stacked, batch.target_in, stacked.argmax(-1), truth, False)
 
 
-def nn_gru_one_call(model: SequenceModel, batch: Batch) -> torch.Tensor:
-    """The one-call step through PyTorch's operations, ``nn.GRU`` over the packed sequence."""
-    models.COMPILED_GRU = False
-    try:
-        return teacher_forced_loss(model, batch)[1]
-    finally:
-        models.COMPILED_GRU = True
+def nn_gru(step: Callable[[SequenceModel, Batch], object]) -> Callable:
+    """``step`` with the GRU and the loss through PyTorch's own operations (``nn.GRU`` over
+    the packed sequence, autograd)."""
+
+    def through_pytorch(model: SequenceModel, batch: Batch):
+        models.COMPILED_GRU = False
+        try:
+            return step(model, batch)
+        finally:
+            models.COMPILED_GRU = True
+
+    return through_pytorch
 
 
 def _loss(decoding: Callable[[SequenceModel, Batch], DecodeRecord]) -> Callable:
@@ -89,20 +95,36 @@ def _loss(decoding: Callable[[SequenceModel, Batch], DecodeRecord]) -> Callable:
 
 
 ONE, STEPPED = "one call (teacher forced)", "stepped (teacher forced)"
+NN_GRU = "one call on nn.GRU (teacher forced)"
 
 
-def paths(generator: torch.Generator) -> dict[str, Callable[[SequenceModel, Batch], torch.Tensor]]:
+def losses(generator: torch.Generator) -> dict[str, Callable[[SequenceModel, Batch], torch.Tensor]]:
     """Name -> function(model, batch) -> the training loss, as each path computes it."""
     half = teacher_forcing(0.5)
+    one_call = lambda m, b: teacher_forced_loss(m, b)[1]  # noqa: E731
     return {
-        ONE: lambda m, b: teacher_forced_loss(m, b)[1],
-        "one call on nn.GRU (teacher forced)": nn_gru_one_call,
+        ONE: one_call,
+        NN_GRU: nn_gru(one_call),
         STEPPED: _loss(lambda m, b: stepped(m, b, torch.ones_like(b.target_in, dtype=torch.bool))),
         "scheduled sampling eps=0.5": _loss(
             lambda m, b: decode_policy(m, b, half, generator=generator)
         ),
         "PyTorch tutorial (nn.GRU per token)": _loss(tutorial_stepped),
     }
+
+
+def _backward(loss: Callable[[SequenceModel, Batch], torch.Tensor]) -> Callable:
+    return lambda model, batch: loss(model, batch).backward()
+
+
+def paths(generator: torch.Generator) -> dict[str, Callable[[SequenceModel, Batch], object]]:
+    """Name -> function(model, batch) that adds the loss's gradient into the parameters'
+    ``.grad``: the one-call paths as ``notelab.nn.seq.train`` computes them
+    (``notelab.nn.seq.training.backward``), the others through autograd."""
+    every = teacher_forcing()
+    one_call = lambda m, b: backward(m, b, every)  # noqa: E731
+    through_autograd = {name: _backward(loss) for name, loss in losses(generator).items()}
+    return {**through_autograd, ONE: one_call, NN_GRU: nn_gru(one_call)}
 
 
 def _batches(lengths: tuple[int, int], batch_size: int, count: int, device):
@@ -149,11 +171,10 @@ def _round(model, optimizer, batches, path) -> float:
     passes = max(1, round(TOKENS_PER_ROUND / tokens))
     _sync()
     start = clock()
-    for batch in batches * passes:
-        loss = path(model, batch)
+    for batch in batches * passes:  # as notelab.nn.seq.train does
         optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        clipped_step(model, optimizer, 1.0)  # as notelab.nn.seq.train does
+        path(model, batch)
+        clipped_step(model, optimizer, 1.0)
     _sync()
     return (clock() - start) / (tokens * passes)
 
@@ -170,12 +191,14 @@ def _sync() -> None:
 
 def check_same_loss(model, batch, generator) -> float:
     """Largest loss difference between the teacher-forced paths (should be ~1e-7)."""
-    losses = [
-        path(model, batch).item()
-        for name, path in paths(generator).items()
+    values = [
+        loss(model, batch).item()
+        for name, loss in losses(generator).items()
         if "teacher" in name or "tutorial" in name
     ]
-    return max(losses) - min(losses)
+    values.append(backward(model, batch, teacher_forcing()).loss)  # training's one call
+    model.zero_grad(set_to_none=True)
+    return max(values) - min(values)
 
 
 @dataclass(frozen=True)

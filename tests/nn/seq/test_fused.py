@@ -17,7 +17,7 @@ from notelab.nn.seq import (
     train,
 )
 from notelab.nn.seq import models as seq_models
-from notelab.nn.seq.fused import applies, loss_and_logits
+from notelab.nn.seq.fused import add_gradients, applies, loss_and_logits
 
 
 def _model(kind: str, layers: int, seed: int = 0, dtype=torch.float64):
@@ -159,3 +159,50 @@ def test_backward_twice_with_retain_graph_adds_the_same_gradients():
     again = torch.autograd.grad(loss, list(model.parameters()))
     for a, b in zip(once, again, strict=True):
         torch.testing.assert_close(a, b, atol=0, rtol=0)
+
+
+@settings(max_examples=20, deadline=None)
+@given(kind=st.sampled_from(["lm", "seq2seq", "attention"]), layers=st.integers(1, 2), pairs=_pairs)
+def test_add_gradients_gives_the_loss_and_gradients_of_pytorch_in_float64(kind, layers, pairs):
+    """Training's path without autograd: the same loss and gradients as PyTorch's graph."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        model = _model(kind, layers)
+        batch = collate([([*source, 3], target) for source, target in pairs])
+        loss = add_gradients(model, batch)
+        grads = [p.grad.clone() for p in model.parameters()]
+        ref_loss, _, ref_grads = _reference(model, batch, monkeypatch)
+        assert loss == pytest.approx(ref_loss.item(), abs=1e-12)
+        for ours, theirs in zip(grads, ref_grads, strict=True):
+            torch.testing.assert_close(ours, theirs, atol=1e-10, rtol=0)
+
+
+def test_add_gradients_adds_to_existing_gradients_as_backward_does():
+    model = _model("attention", 1)
+    batch = collate([([5, 6, 3], [7, 8]), ([4, 3], [9, 9, 9])])
+    add_gradients(model, batch)
+    once = [p.grad.clone() for p in model.parameters()]
+    add_gradients(model, batch)
+    for p, g in zip(model.parameters(), once, strict=True):
+        torch.testing.assert_close(p.grad, 2 * g, atol=1e-12, rtol=0)
+
+
+def test_the_language_model_reads_prompt_and_target_as_one_packed_sequence():
+    """Hand layout: prompts [5 3] and [6 7 3], target inputs [1 8 9] and [1]; joined lengths 5
+    and 4, packed step by step longest first."""
+    from notelab.nn.seq._gru_kernels import joined
+    from notelab.nn.seq.gru import Packing
+
+    batch = collate([([5, 3], [8, 9]), ([6, 7, 3], [])])
+    lengths = batch.source_lengths + batch.target_lengths
+    packing = Packing.of(lengths, 5)
+    ids, rows, at = joined(
+        batch.source.numpy(),
+        batch.source_lengths.numpy(),
+        batch.target_in.numpy(),
+        batch.target_lengths.numpy(),
+        packing.index.numpy(),
+        5,
+    )
+    assert ids.tolist() == [5, 6, 3, 7, 1, 3, 8, 1, 9]
+    assert rows.tolist() == [4, 6, 8, 7]  # the packed rows that read 1, 8, 9, then 1
+    assert at.tolist() == [0, 1, 2, 3]  # their places in the padded (2, 3) target

@@ -106,3 +106,28 @@ def test_bad_model_file(tmp_path, content):
         path.write_bytes(content)
     with pytest.raises(InputError, match="a model file"):
         load_model(path)
+
+
+@pytest.mark.parametrize("policy", [teacher_forcing(), scheduled(Linear(k=1.0, c=0.5))])
+def test_backward_without_autograd_gives_what_autograd_gives(policy, monkeypatch):
+    """``training.backward``: the fused path (no autograd) and PyTorch's graph agree on the
+    loss, the gradients and the feeding counts, for the same draws."""
+    from notelab.nn.seq import models
+    from notelab.nn.seq.batch import collate
+    from notelab.nn.seq.training import backward
+
+    vocab, fit, _ = _data(32)
+    batch = collate(fit[:8])
+    results = []
+    for compiled in (True, False):
+        monkeypatch.setattr(models, "COMPILED_GRU", compiled)
+        model = _model(vocab).double()
+        generator = torch.Generator().manual_seed(3)
+        result = backward(model, batch, policy, step=1, generator=generator)
+        results.append((result, [p.grad for p in model.parameters()]))
+    (fused, fused_grads), (graph, graph_grads) = results
+    assert fused.one_call == graph.one_call == policy.all_truth(1)
+    assert (fused.truth_inputs, fused.model_inputs) == (graph.truth_inputs, graph.model_inputs)
+    assert fused.loss == pytest.approx(graph.loss, abs=1e-12)
+    for a, b in zip(fused_grads, graph_grads, strict=True):
+        torch.testing.assert_close(a, b, atol=1e-10, rtol=0)

@@ -199,3 +199,32 @@ def scatter_rows(out: A, ids: A, rows: A) -> None:  # pragma: no cover
     """``out[ids[i]] += rows[i]`` for every i, repeated ids adding up (``np.add.at``)."""
     for i in range(ids.size):
         out[ids[i]] += rows[i]
+
+
+@_jit
+def joined(  # pragma: no cover
+    source: A, source_lengths: A, target: A, target_lengths: A, packed_at: A, steps: int
+) -> tuple[A, A, A]:
+    """A language model's prompt and target read as one sequence each: prompt row ``b``'s
+    ``source_lengths[b]`` tokens, then its ``target_lengths[b]`` target inputs, right-padded to
+    ``steps`` and packed so that packed row ``i`` is padded position ``packed_at[i]`` (``b *
+    steps + t``, :class:`~notelab.nn.seq.gru.Packing`'s ``index``). Returns ``(ids, rows,
+    at)``: each packed row's token; for each real target token, example by example, the packed
+    row that reads it, and its position ``b * target_steps + t`` in the padded target."""
+    batch, target_steps = target.shape
+    where = np.empty(batch * steps, np.int64)
+    ids = np.empty(packed_at.size, np.int64)
+    for i in range(packed_at.size):
+        b, t = divmod(packed_at[i], steps)
+        prompt = source_lengths[b]
+        ids[i] = source[b, t] if t < prompt else target[b, t - prompt]
+        where[packed_at[i]] = i
+    count = target_lengths.sum()
+    rows, at = np.empty(count, np.int64), np.empty(count, np.int64)
+    k = 0
+    for b in range(batch):
+        for t in range(target_lengths[b]):
+            rows[k] = where[b * steps + source_lengths[b] + t]
+            at[k] = b * target_steps + t
+            k += 1
+    return ids, rows, at

@@ -10,7 +10,7 @@ from typing import Any
 import torch
 
 from notelab.nn.seq.batch import Batch, Encoded, iterate_batches
-from notelab.nn.seq.decoding import DecodeRecord, decode, sequence_loss, teacher_forced_loss
+from notelab.nn.seq.decoding import decode, sequence_loss, teacher_forced_loss
 from notelab.nn.seq.metrics import SeqMetrics, evaluate
 from notelab.nn.seq.models import SequenceModel
 from notelab.nn.seq.optim import adam, clipped_step
@@ -140,15 +140,17 @@ class _Run:
     def step(self, batch: Batch) -> None:
         """One optimizer step on ``batch``: decode as the policy feeds, backward, clipped Adam
         step; counted in the history."""
-        batch = batch.to(self.device)
-        record, loss = _decode_loss(
-            self.model, batch, self.policy, self.history.steps, self.generator
-        )
         self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()  # type: ignore[no-untyped-call]
+        step = backward(
+            self.model,
+            batch.to(self.device),
+            self.policy,
+            step=self.history.steps,
+            generator=self.generator,
+        )
         clipped_step(self.model, self.optimizer, self.clip)
-        _count(self.history, record.feed_counts(batch.mask), record.one_call)
-        self.losses.append(float(loss.detach()))
+        _count(self.history, step)
+        self.losses.append(step.loss)
 
     def checkpoint(self, epoch: int, heldout: Sequence[Encoded]) -> Checkpoint:
         """Held-out metrics now with the mean training loss since the last checkpoint."""
@@ -165,21 +167,59 @@ class _Run:
         return point
 
 
-def _decode_loss(
+@dataclass(frozen=True)
+class Backward:
+    """One batch's loss and what was fed: ``truth_inputs`` and ``model_inputs`` count the
+    real inputs after ``<bos>`` (:meth:`~notelab.nn.seq.decoding.DecodeRecord.feed_counts`)."""
+
+    loss: float
+    truth_inputs: int
+    model_inputs: int
+    one_call: bool
+
+
+def backward(
     model: SequenceModel,
     batch: Batch,
     policy: FeedingPolicy,
-    step: int,
-    generator: torch.Generator,
-) -> tuple[DecodeRecord, torch.Tensor]:
+    *,
+    step: int = 0,
+    generator: torch.Generator | None = None,
+) -> Backward:
+    """The loss of ``batch`` decoded as ``policy`` feeds it at training step ``step``, its
+    gradient added into the parameters' ``.grad``: what :func:`train` computes before each
+    optimizer step. When every input is the truth the decoder runs in one call, and where
+    :func:`notelab.nn.seq.fused.applies` the gradient is computed without autograd
+    (:func:`notelab.nn.seq.fused.add_gradients`, the same numbers).
+
+    Examples
+    --------
+    >>> from notelab.nn.seq import ModelConfig, build_model, collate, teacher_forcing
+    >>> model = build_model(ModelConfig(vocabulary=10, hidden_size=8))
+    >>> result = backward(model, collate([([5, 3], [6, 7])]), teacher_forcing())
+    >>> result.truth_inputs, result.model_inputs, result.one_call
+    (2, 0, True)
+    >>> model.output.bias.grad is not None
+    True
+    """
+    from notelab.nn.seq import fused
+
+    if policy.all_truth(step) and fused.applies(model):
+        loss = fused.add_gradients(model, batch)
+        return Backward(loss, int(batch.target_lengths.sum()) - batch.size, 0, True)
     if policy.all_truth(step):
-        return teacher_forced_loss(model, batch)
-    record = decode(model, batch, policy, step=step, generator=generator)
-    return record, sequence_loss(record.logits, batch)
+        record, loss_tensor = teacher_forced_loss(model, batch)
+    else:
+        generator = generator or torch.Generator().manual_seed(0)
+        record = decode(model, batch, policy, step=step, generator=generator)
+        loss_tensor = sequence_loss(record.logits, batch)
+    loss_tensor.backward()  # type: ignore[no-untyped-call]
+    truth, own = record.feed_counts(batch.mask)
+    return Backward(float(loss_tensor.detach()), truth, own, record.one_call)
 
 
-def _count(history: TrainHistory, counts: tuple[int, int], one_call: bool) -> None:
+def _count(history: TrainHistory, step: Backward) -> None:
     history.steps += 1
-    history.truth_inputs += counts[0]
-    history.model_inputs += counts[1]
-    history.one_call_steps += int(one_call)
+    history.truth_inputs += step.truth_inputs
+    history.model_inputs += step.model_inputs
+    history.one_call_steps += int(step.one_call)
