@@ -206,3 +206,22 @@ def test_the_language_model_reads_prompt_and_target_as_one_packed_sequence():
     assert ids.tolist() == [5, 6, 3, 7, 1, 3, 8, 1, 9]
     assert rows.tolist() == [4, 6, 8, 7]  # the packed rows that read 1, 8, 9, then 1
     assert at.tolist() == [0, 1, 2, 3]  # their places in the padded (2, 3) target
+
+
+@pytest.mark.parametrize("copies", [1, 6])  # fewer tokens than vocabulary entries, and more
+@pytest.mark.parametrize("kind", ["lm", "seq2seq"])
+def test_first_layer_per_token_or_per_vocabulary_entry_gives_pytorchs_gradients(
+    kind, copies, monkeypatch
+):
+    from notelab.nn.seq import fused
+
+    model = _model(kind, 2)
+    batch = collate([([5, 6, 3], [7, 8]), ([4, 3], [9])] * copies)
+    for lengths in (batch.source_lengths, batch.target_lengths):  # each pass's tokens
+        tokens = range(int(lengths.sum()))
+        assert fused._per_entry(model.embedding.weight, tokens) is (copies > 1)
+    add_gradients(model, batch)
+    grads = [p.grad for p in model.parameters()]
+    _, _, ref_grads = _reference(model, batch, monkeypatch)
+    for ours, theirs in zip(grads, ref_grads, strict=True):
+        torch.testing.assert_close(ours, theirs, atol=1e-10, rtol=0)

@@ -158,3 +158,39 @@ def test_state_dict_round_trip_continues_the_same_run():
             resumed.load_state_dict(saved)
     for a, b in zip(ours, theirs, strict=True):
         torch.testing.assert_close(a, b, atol=1e-12, rtol=0)
+
+
+def test_new_parameter_data_and_a_loaded_state_are_picked_up():
+    """The flat views are cached; they follow ``p.data = ...`` and ``load_state_dict``."""
+    ours, theirs = _pairs(torch.float64)
+    mine, reference = ClippedAdam(ours, lr=0.05), torch.optim.Adam(theirs, lr=0.05)
+    torch.manual_seed(2)
+    for step in range(4):
+        grads = [torch.randn_like(p) for p in ours]
+        _set_grads(ours, grads)
+        _set_grads(theirs, grads)
+        mine.step()
+        reference.step()
+        if step == 1:
+            for p in ours:
+                p.data = p.data.clone()  # new storage behind the parameter
+        if step == 2:  # a saved state with new tensors
+            saved = mine.state_dict()
+            for state in saved["state"].values():
+                state.update({k: v.clone() for k, v in state.items() if k != "step"})
+            mine.load_state_dict(saved)
+    for a, b in zip(ours, theirs, strict=True):
+        torch.testing.assert_close(a, b, atol=1e-12, rtol=0)
+        for name in ("exp_avg", "exp_avg_sq"):  # the state steps where it is kept
+            torch.testing.assert_close(
+                mine.state[a][name], reference.state[b][name], atol=1e-12, rtol=0
+            )
+
+
+@pytest.mark.parametrize("set_to_none", [True, False])
+def test_zero_grad_as_pytorch(set_to_none):
+    ours, _ = _pairs(torch.float64)
+    _set_grads(ours, [torch.ones_like(p) for p in ours])
+    ClippedAdam(ours).zero_grad(set_to_none=set_to_none)
+    for p in ours:
+        assert p.grad is None if set_to_none else not p.grad.any()

@@ -69,7 +69,7 @@ def _array(t: torch.Tensor) -> Any:
 class LayerCache:
     """What one layer's forward keeps for its backward (NumPy arrays, packed rows)."""
 
-    x: np.ndarray  # (rows, in)
+    x: np.ndarray | None  # (rows, in); None where the caller made the input side itself
     before: np.ndarray  # (rows, hidden): the state each row started from
     gates: np.ndarray  # (rows, 3 hidden): r, z and n's hidden side
     gi: np.ndarray  # (rows, 3 hidden): the input side, n in its n part
@@ -79,35 +79,51 @@ class LayerCache:
 
 
 def layer_forward(
-    x: np.ndarray,
+    x: np.ndarray | None,
     h0: np.ndarray,
     weights: tuple[np.ndarray, ...],
     batch_sizes: np.ndarray,
+    gi: np.ndarray | None = None,
 ) -> tuple[np.ndarray, LayerCache]:
     """One GRU layer over packed rows ``x (rows, in)`` from ``h0 (batch, hidden)`` (rows in
     the packing's order) with ``weights = (w_ih, w_hh, b_ih, b_hh)``: every row's new state and
-    the cache for :func:`layer_backward`. NumPy in, NumPy out; the caller holds the BLAS on one
-    thread (:func:`~notelab._util.threads.one_native_thread`)."""
+    the cache for :func:`layer_backward`. ``gi``, when given, is the input side ``x W_ih^T +
+    b_ih`` made by the caller (``x`` is then not needed; the kernel overwrites ``gi``). NumPy
+    in, NumPy out; the caller holds the BLAS on one thread
+    (:func:`~notelab._util.threads.one_native_thread`)."""
     w_ih, w_hh, b_ih, b_hh = weights
-    rows, hidden = x.shape[0], h0.shape[1]
-    gi = x @ w_ih.T
-    gi += b_ih
-    out, before = np.empty((rows, hidden), x.dtype), np.empty((rows, hidden), x.dtype)
-    gates = np.empty((rows, 3 * hidden), x.dtype)
+    if gi is None:
+        gi = x @ w_ih.T  # type: ignore[operator]
+        gi += b_ih
+    rows, hidden = gi.shape[0], h0.shape[1]
+    out, before = np.empty((rows, hidden), gi.dtype), np.empty((rows, hidden), gi.dtype)
+    gates = np.empty((rows, 3 * hidden), gi.dtype)
     w_hh_t = np.ascontiguousarray(w_hh.T)
     _kernels().forward(gi, h0, w_hh_t, b_hh, batch_sizes, out, before, gates)
     return out, LayerCache(x, before, gates, gi, w_ih, w_hh, batch_sizes)
 
 
-def layer_backward(cache: LayerCache, grad_out: np.ndarray) -> tuple[np.ndarray, ...]:
-    """The gradients ``(x, h0, w_ih, w_hh, b_ih, b_hh)`` of one layer from ``grad_out``, the
-    gradient of every row's new state (as :func:`layer_forward` left them)."""
+def recurrence_backward(cache: LayerCache, grad_out: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Back through one layer's recurrence from ``grad_out``, the gradient of every row's new
+    state: ``(d_gi, h0, w_hh, b_ih, b_hh)``, the gradients of the input side (``x W_ih^T +
+    b_ih``), of the initial state and of the hidden side's weights and both biases."""
     d_gi, d_gh = np.empty_like(cache.gates), np.empty_like(cache.gates)
     dh0 = _kernels().backward(
         grad_out, cache.before, cache.gates, cache.gi, cache.w_hh, cache.batch_sizes, d_gi, d_gh
     )
-    dx = d_gi @ cache.w_ih
-    return dx, dh0, d_gi.T @ cache.x, d_gh.T @ cache.before, d_gi.sum(0), d_gh.sum(0)
+    d_b_ih = d_gi.sum(0)
+    hidden = dh0.shape[1]
+    d_b_hh = d_b_ih.copy()  # the two sides differ only in n's part
+    d_b_hh[2 * hidden :] = d_gh[:, 2 * hidden :].sum(0)
+    return d_gi, dh0, d_gh.T @ cache.before, d_b_ih, d_b_hh
+
+
+def layer_backward(cache: LayerCache, grad_out: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The gradients ``(x, h0, w_ih, w_hh, b_ih, b_hh)`` of one layer from ``grad_out``, the
+    gradient of every row's new state (as :func:`layer_forward` left them, with its ``x``)."""
+    d_gi, dh0, d_w_hh, d_b_ih, d_b_hh = recurrence_backward(cache, grad_out)
+    x = cast(np.ndarray, cache.x)
+    return d_gi @ cache.w_ih, dh0, d_gi.T @ x, d_w_hh, d_b_ih, d_b_hh
 
 
 class _GRULayer(torch.autograd.Function):
