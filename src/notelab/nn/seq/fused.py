@@ -322,11 +322,11 @@ def _backward(
 @dataclass(frozen=True)
 class _Loss:
     """The forward of the whole step: the loss, the logits of the predicting rows (packed),
-    their softmax probabilities and what backward needs."""
+    the loss's gradient with respect to them and what backward needs."""
 
     value: float
     logits: np.ndarray
-    probabilities: np.ndarray
+    d_logits: np.ndarray  # the loss's gradient with respect to the logits
     state: _Forward
 
 
@@ -337,21 +337,19 @@ def _loss(weights: list[np.ndarray], plan: _Plan) -> _Loss:
         w_out, b_out = (weights[i] for i in plan.output)
         logits = state.rows @ w_out.T
         logits += b_out
-    value, probabilities = _cross_entropy(logits, plan.target_out)
-    return _Loss(value, logits, probabilities, state)
+    value, d_logits = _cross_entropy(logits, plan.target_out)
+    return _Loss(value, logits, d_logits, state)
 
 
 def _gradients(
-    weights: list[np.ndarray], plan: _Plan, loss: _Loss, scale: float, *, keep: bool
+    weights: list[np.ndarray], plan: _Plan, loss: _Loss, scale: float
 ) -> list[np.ndarray]:
-    """Every parameter's gradient of ``scale`` times the loss, in the plan's order; ``keep``
-    leaves ``loss`` as it was (for a second backward), else its probabilities are used up."""
+    """Every parameter's gradient of ``scale`` times the loss, in the plan's order (``loss``
+    is left as it was, so backward may run again)."""
     grads: list[Any] = [None] * len(weights)
     for side in (plan.source, plan.target):
         grads[side.embedding] = np.zeros_like(weights[side.embedding])
-    d_logits = loss.probabilities.copy() if keep else loss.probabilities
-    d_logits[np.arange(len(plan.target_out)), plan.target_out] -= 1
-    d_logits *= scale / len(plan.target_out)
+    d_logits = loss.d_logits if scale == 1.0 else loss.d_logits * scale
     w_out_at, b_out_at = plan.output
     rows = loss.state.rows
     with one_native_thread("blas"):
@@ -387,7 +385,7 @@ def add_gradients(model: SequenceModel, batch: Batch) -> float:
     plan = _Plan.of(model, batch)
     weights = [p.detach().numpy() for p in plan.parameters]
     loss = _loss(weights, plan)
-    grads = _gradients(weights, plan, loss, 1.0, keep=False)
+    grads = _gradients(weights, plan, loss, 1.0)
     with torch.no_grad():
         for parameter, grad in zip(plan.parameters, grads, strict=True):
             if parameter.grad is None:
@@ -418,7 +416,7 @@ class _TeacherForced(torch.autograd.Function):
     def backward(ctx: Any, grad_loss: torch.Tensor, _logits: torch.Tensor) -> tuple[Any, ...]:
         ctx.saved_tensors  # noqa: B018 - raises if a parameter changed in place since forward
         plan, weights, loss = ctx.state
-        grads = _gradients(weights, plan, loss, float(grad_loss), keep=True)
+        grads = _gradients(weights, plan, loss, float(grad_loss))
         return (None, *(torch.from_numpy(g) for g in grads))
 
 
@@ -488,15 +486,12 @@ def _attend_backward(
 
 
 def _cross_entropy(logits: np.ndarray, targets: np.ndarray) -> tuple[float, np.ndarray]:
-    """The mean cross-entropy of ``logits (rows, classes)`` against ``targets``, and the
-    softmax probabilities (for the gradient)."""
-    shifted = logits - logits.max(1, keepdims=True)
-    exp = np.exp(shifted)
-    total = exp.sum(1, keepdims=True)
-    log_total = np.log(total)
-    picked = shifted[np.arange(len(targets)), targets] - log_total[:, 0]
-    exp /= total
-    return -float(picked.mean(dtype=np.float64)), exp
+    """The mean cross-entropy of ``logits (rows, classes)`` against ``targets``, and its
+    gradient with respect to the logits."""
+    from notelab.nn.seq._loss_kernel import cross_entropy
+
+    d_logits = np.empty_like(logits)
+    return cross_entropy(logits, targets, d_logits), d_logits
 
 
 # _TeacherForced applied, typed (``Function.apply`` has no hints): (plan, *parameters) ->
