@@ -488,10 +488,12 @@ def _attend_backward(
 def _cross_entropy(logits: np.ndarray, targets: np.ndarray) -> tuple[float, np.ndarray]:
     """The mean cross-entropy of ``logits (rows, classes)`` against ``targets``, and its
     gradient with respect to the logits."""
-    from notelab.nn.seq._loss_kernel import cross_entropy
+    from notelab.nn.seq._loss_kernel import finish, shift
 
     d_logits = np.empty_like(logits)
-    return cross_entropy(logits, targets, d_logits), d_logits
+    at_target = shift(logits, targets, d_logits)
+    np.exp(d_logits, out=d_logits)
+    return finish(d_logits, at_target, targets), d_logits
 
 
 # _TeacherForced applied, typed (``Function.apply`` has no hints): (plan, *parameters) ->
