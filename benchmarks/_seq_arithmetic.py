@@ -1,4 +1,4 @@
-"""The arithmetic of a sequence-training step, for bench_seq's bound on any implementation.
+"""The arithmetic of a sequence-training step, for bench_seq's bound.
 
 A training step of the GRU models multiplies matrices: each GRU pass's input and hidden sides,
 the output layer and, with attention, the scores, the context and the combining layer; the
@@ -6,8 +6,11 @@ backward multiplies twice as much again (the gradients of the inputs and of the 
 Counted over the real tokens only (no padding), that is the least matrix work any
 implementation of the step must do, whether it runs the decoder in one call or step by step.
 Divided by the best rate this machine multiplies matrices at (:func:`peak_matmul_rate`, over
-``torch.mm`` and NumPy's BLAS), it is a time no implementation can beat; the stepped path's
-time over it bounds how much faster than the stepped path any one-call path could be.
+``torch.mm`` and NumPy's BLAS), it is a time no implementation multiplying per token can beat;
+the stepped path's time over it bounds how much faster than the stepped path such a one-call
+path could be. The fused one call multiplies less: its first GRU layer's input side is made
+once per vocabulary entry, not per token (``per_entry`` counts that), so the bound does not
+hold for it; its share of the best rate is taken over its own count.
 
 The count is checked against PyTorch's own (``torch.utils.flop_counter``) on the stepped path
 with ``nn.GRU`` for the source (:func:`counter_check`): there the source pass is packed (real
@@ -55,11 +58,15 @@ def _padded_decoder(batch: Batch) -> Tokens:
     return Tokens(size, int(batch.source_lengths.sum()), size * steps, pairs)
 
 
-def matmul_flops(config: ModelConfig, tokens: Tokens) -> int:
+def matmul_flops(config: ModelConfig, tokens: Tokens, *, per_entry: bool = False) -> int:
     """FLOPs (two per multiply-add) of one training step's matrix products, forward and
     backward (3x the forward's), over ``tokens``. Element-wise work is left out, and so are
     the source pass's products with its zero starting state (its first step's hidden side,
-    forward and backward), which no implementation needs."""
+    forward and backward), which no implementation needs.
+
+    ``per_entry``: the products as the fused one call makes them, the first GRU layer's input
+    side once per vocabulary entry in each pass that has more tokens than entries
+    (``notelab.nn.seq.fused``; the language model reads prompt and target in one pass)."""
     e, h = config.embedding_dim, config.hidden_size
     inputs = [e] + [h] * (config.num_layers - 1)
     gru_per_token = sum(18 * h * (i + h) for i in inputs)  # 3 gates: 2 * 3h * (i + h), x3
@@ -68,7 +75,18 @@ def matmul_flops(config: ModelConfig, tokens: Tokens) -> int:
     if config.attention:  # score and combining layers, then scores and context per pair
         attention = tokens.decoder * 18 * h * h + tokens.attention_pairs * 12 * h
     zero_start = 2 * _zero_start_product(config, tokens.rows)
-    return tokens.source * gru_per_token - zero_start + decoder + attention
+    total = tokens.source * gru_per_token - zero_start + decoder + attention
+    if per_entry:  # the first layer's input side: per entry instead of per token
+        passes = (
+            [tokens.source + tokens.decoder]
+            if config.kind == "lm"
+            else [
+                tokens.source,
+                tokens.decoder,
+            ]
+        )
+        total -= sum(18 * h * e * (n - config.vocabulary) for n in passes if n > config.vocabulary)
+    return total
 
 
 def _zero_start_product(config: ModelConfig, rows: int) -> int:
