@@ -123,13 +123,23 @@ def forward(  # pragma: no cover
 
 @_jit
 def backward(  # pragma: no cover
-    grad_out: A, before: A, gates: A, gi: A, w_hh: A, batch_sizes: A, d_gi: A, d_gh: A
+    grad_out: A,
+    before: A,
+    gates: A,
+    gi: A,
+    w_hh: A,
+    batch_sizes: A,
+    d_gi: A,
+    d_gh: A,
+    d_biases: A,
 ) -> A:
     """Back through time over the packed sequence (the layout of :func:`forward`) from
     ``grad_out (rows, hidden)``, the gradient of every row's new state, with the forward's
     ``before``, ``gates`` and ``gi`` (n in its n part): writes the gradients of the gates'
     input side ``d_gi`` and hidden side ``d_gh`` (both ``(rows, 3 hidden)``; they differ in
-    n's part, scaled by r on the hidden side) and returns the gradient of ``h0``.
+    n's part, scaled by r on the hidden side) and their sums over the rows, the biases'
+    gradients, into ``d_biases (2, 3 hidden)`` (summed in float64), and returns the gradient
+    of ``h0``.
 
     The loop over hidden units is cut in four, each touching few arrays: with every array of
     a row in one loop, the compiler's checks that they do not overlap were too many and the
@@ -140,6 +150,7 @@ def backward(  # pragma: no cover
     carried = np.zeros((batch_sizes[0], hidden), grad_out.dtype)
     product = np.empty((batch_sizes[0], hidden), grad_out.dtype)
     g = np.empty(hidden, grad_out.dtype)  # the gradient of the row's new state
+    sum_i, sum_hn = np.zeros(3 * hidden), np.zeros(hidden)
     stop = grad_out.shape[0]
     for t in range(batch_sizes.size - 1, -1, -1):
         k = batch_sizes[t]
@@ -163,9 +174,15 @@ def backward(  # pragma: no cover
             dh_n = dh[2 * hidden :]
             for j in range(hidden):
                 dh_n[j] = d_n[j] * r[j]
+                sum_hn[j] += dh_n[j]
+            for j in range(3 * hidden):
+                sum_i[j] += di[j]
         np.dot(d_gh[start:stop], w_hh, product[:k])
         carried[:k] += product[:k]
         stop = start
+    d_biases[0] = sum_i
+    d_biases[1, : 2 * hidden] = sum_i[: 2 * hidden]  # the two sides differ in n's part only
+    d_biases[1, 2 * hidden :] = sum_hn
     return carried
 
 

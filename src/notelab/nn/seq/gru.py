@@ -108,14 +108,19 @@ def recurrence_backward(cache: LayerCache, grad_out: np.ndarray) -> tuple[np.nda
     state: ``(d_gi, h0, w_hh, b_ih, b_hh)``, the gradients of the input side (``x W_ih^T +
     b_ih``), of the initial state and of the hidden side's weights and both biases."""
     d_gi, d_gh = np.empty_like(cache.gates), np.empty_like(cache.gates)
+    d_biases = np.empty((2, cache.gates.shape[1]), cache.gates.dtype)
     dh0 = _kernels().backward(
-        grad_out, cache.before, cache.gates, cache.gi, cache.w_hh, cache.batch_sizes, d_gi, d_gh
+        grad_out,
+        cache.before,
+        cache.gates,
+        cache.gi,
+        cache.w_hh,
+        cache.batch_sizes,
+        d_gi,
+        d_gh,
+        d_biases,
     )
-    d_b_ih = d_gi.sum(0)
-    hidden = dh0.shape[1]
-    d_b_hh = d_b_ih.copy()  # the two sides differ only in n's part
-    d_b_hh[2 * hidden :] = d_gh[:, 2 * hidden :].sum(0)
-    return d_gi, dh0, d_gh.T @ cache.before, d_b_ih, d_b_hh
+    return d_gi, dh0, d_gh.T @ cache.before, d_biases[0], d_biases[1]
 
 
 def layer_backward(cache: LayerCache, grad_out: np.ndarray) -> tuple[np.ndarray, ...]:
