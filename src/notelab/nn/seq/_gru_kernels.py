@@ -11,8 +11,9 @@ hidden units. The cell is ``torch.gru_cell``'s::
     r = sigmoid(i_r + h_r), z = sigmoid(i_z + h_z), n = tanh(i_n + r h_n), h' = n + z (h - n)
 
 with ``i = x W_ih^T + b_ih`` (one matmul over all steps, by the caller) and
-``h = h W_hh^T + b_hh``. The forward keeps r, z, n and ``h_n`` of every step, so the
-backward recomputes nothing. The forward's fused loop runs on vector instructions (16
+``h = h W_hh^T + b_hh``; the input side may be given per row or per vocabulary entry, indexed
+by the rows' tokens. The forward keeps r, z, n and ``h_n`` of every step, so the backward
+recomputes nothing. The forward's fused loop runs on vector instructions (16
 float32 values at a time here; at finding 5's size the layer's forward went from 125 to 50
 us, 38 of them the matmuls); the backward's loops too, cut so that each touches few arrays
 (see :func:`backward`).
@@ -85,16 +86,26 @@ def _tanh_overload(x):  # type: ignore[no-untyped-def]  # pragma: no cover - run
 
 @_jit
 def forward(  # pragma: no cover
-    gi: A, h0: A, w_hh_t: A, b_hh: A, batch_sizes: A, out: A, before: A, gates: A
+    gi: A,
+    ids: A,
+    h0: A,
+    w_hh_t: A,
+    b_hh: A,
+    batch_sizes: A,
+    out: A,
+    before: A,
+    gates: A,
+    n: A,
 ) -> None:
     """The recurrence over a packed sequence: rows sorted by length, longest first, step ``t``
     holding the first ``batch_sizes[t]`` of them, the steps one after another (PyTorch's
-    ``PackedSequence`` layout). ``gi (rows, 3 hidden)`` is the input side of the gates, bias
-    included; ``h0 (batch, hidden)`` the starting state. Writes every row's new state into
-    ``out (rows, hidden)``, the state it started from into ``before``, and ``gates (rows, 3
-    hidden)``: r, z and the hidden side of n's input (``h W_hn^T + b_hn``); n goes into
-    ``gi``'s n part, which is read for the last time when n is made. ``w_hh_t`` is ``W_hh``
-    transposed, contiguous. Padding is never computed.
+    ``PackedSequence`` layout). Row ``p``'s input side of the gates, bias included, is
+    ``gi[ids[p]]`` (``gi`` per row with ``ids`` 0, 1, 2 ..., or per vocabulary entry with
+    ``ids`` the rows' tokens); ``h0 (batch, hidden)`` is the starting state. Writes every
+    row's new state into ``out (rows, hidden)``, the state it started from into ``before``,
+    ``gates (rows, 3 hidden)``: r, z and the hidden side of n's input (``h W_hn^T + b_hn``),
+    and n into ``n (rows, hidden)``. ``w_hh_t`` is ``W_hh`` transposed, contiguous. Padding
+    is never computed.
 
     Each row is cut into its r, z and n parts before the loop over hidden units: indexed at
     an offset (``row[hidden + j]``), a part is not known to be inside the row, and the loop
@@ -108,16 +119,15 @@ def forward(  # pragma: no cover
         before[start:stop] = h0[:k] if t == 0 else out[previous : previous + k]
         np.dot(before[start:stop], w_hh_t, gates[start:stop])
         for p in range(start, stop):
-            row, x, was, now = gates[p], gi[p], before[p], out[p]
+            row, x, was, now, new = gates[p], gi[ids[p]], before[p], out[p], n[p]
             row += b_hh
             r, z, h_n = row[:hidden], row[hidden : 2 * hidden], row[2 * hidden :]
             x_r, x_z, x_n = x[:hidden], x[hidden : 2 * hidden], x[2 * hidden :]
             for j in range(hidden):
                 r[j] = half + half * tanh(half * (x_r[j] + r[j]))
                 z[j] = half + half * tanh(half * (x_z[j] + z[j]))
-                n = tanh(x_n[j] + r[j] * h_n[j])
-                x_n[j] = n
-                now[j] = n + z[j] * (was[j] - n)
+                new[j] = tanh(x_n[j] + r[j] * h_n[j])
+                now[j] = new[j] + z[j] * (was[j] - new[j])
         previous, start = start, stop
 
 
@@ -126,18 +136,20 @@ def backward(  # pragma: no cover
     grad_out: A,
     before: A,
     gates: A,
-    gi: A,
+    n: A,
     w_hh: A,
     batch_sizes: A,
+    ids: A,
     d_gi: A,
     d_gh: A,
     d_biases: A,
 ) -> A:
     """Back through time over the packed sequence (the layout of :func:`forward`) from
     ``grad_out (rows, hidden)``, the gradient of every row's new state, with the forward's
-    ``before``, ``gates`` and ``gi`` (n in its n part): writes the gradients of the gates'
-    input side ``d_gi`` and hidden side ``d_gh`` (both ``(rows, 3 hidden)``; they differ in
-    n's part, scaled by r on the hidden side) and their sums over the rows, the biases'
+    ``before``, ``gates`` and ``n``: writes the gradients of the gates' hidden side ``d_gh
+    (rows, 3 hidden)`` and adds those of their input side into ``d_gi[ids[p]]`` (``d_gi``
+    zeros, per row or per vocabulary entry as the forward's ``gi``; the two sides differ in
+    n's part, scaled by r on the hidden side), writes their sums over the rows, the biases'
     gradients, into ``d_biases (2, 3 hidden)`` (summed in float64), and returns the gradient
     of ``h0``.
 
@@ -150,6 +162,8 @@ def backward(  # pragma: no cover
     carried = np.zeros((batch_sizes[0], hidden), grad_out.dtype)
     product = np.empty((batch_sizes[0], hidden), grad_out.dtype)
     g = np.empty(hidden, grad_out.dtype)  # the gradient of the row's new state
+    di = np.empty(3 * hidden, grad_out.dtype)  # the row's input-side gradient
+    d_r, d_z, d_n = di[:hidden], di[hidden : 2 * hidden], di[2 * hidden :]
     sum_i, sum_hn = np.zeros(3 * hidden), np.zeros(hidden)
     stop = grad_out.shape[0]
     for t in range(batch_sizes.size - 1, -1, -1):
@@ -161,11 +175,10 @@ def backward(  # pragma: no cover
             for j in range(hidden):
                 g[j] = out[j] + back[j]
                 back[j] = g[j] * z[j]
-            n, was, di = gi[p, 2 * hidden :], before[p], d_gi[p]
-            d_r, d_z, d_n = di[:hidden], di[hidden : 2 * hidden], di[2 * hidden :]
+            new, was = n[p], before[p]
             for j in range(hidden):
-                d_n[j] = g[j] * (one - z[j]) * (one - n[j] * n[j])
-                d_z[j] = g[j] * (was[j] - n[j]) * z[j] * (one - z[j])
+                d_n[j] = g[j] * (one - z[j]) * (one - new[j] * new[j])
+                d_z[j] = g[j] * (was[j] - new[j]) * z[j] * (one - z[j])
             r, h_n = gates[p, :hidden], gates[p, 2 * hidden :]
             for j in range(hidden):
                 d_r[j] = d_n[j] * h_n[j] * r[j] * (one - r[j])
@@ -175,7 +188,9 @@ def backward(  # pragma: no cover
             for j in range(hidden):
                 dh_n[j] = d_n[j] * r[j]
                 sum_hn[j] += dh_n[j]
+            into = d_gi[ids[p]]
             for j in range(3 * hidden):
+                into[j] += di[j]
                 sum_i[j] += di[j]
         np.dot(d_gh[start:stop], w_hh, product[:k])
         carried[:k] += product[:k]

@@ -211,12 +211,12 @@ def _pass_forward(
     x, caches, last = None, [], []
     for layer, positions in enumerate(side.layers):
         layer_weights = tuple(weights[i] for i in positions)
-        gi = None
+        per_entry = None
         if layer == 0 and _per_entry(embedding, tokens.ids):
-            gi = _input_side(embedding, *layer_weights[::2])[tokens.ids]
+            per_entry = (_input_side(embedding, *layer_weights[::2]), tokens.ids)
         elif layer == 0:
             x = embedding[tokens.ids]
-        x, cache = layer_forward(x, h0[layer], layer_weights, packing.batch_sizes, gi)
+        x, cache = layer_forward(x, h0[layer], layer_weights, packing.batch_sizes, per_entry)
         caches.append(cache)
         last.append(x[packing.last.numpy()])
     return x, np.stack(last), _Pass(tokens, caches)  # type: ignore[arg-type]
@@ -259,9 +259,7 @@ def _pass_backward(
             grad[last] += grad_last[layer]
         cache = state.caches[layer]
         if cache.x is None:  # the input side was made per vocabulary entry
-            d_gi, dh, *hidden_grads = recurrence_backward(cache, grad)
-            per_entry = np.zeros((len(d_embedding), d_gi.shape[1]), d_gi.dtype)
-            scatter_rows(per_entry, ids, d_gi)
+            per_entry, dh, *hidden_grads = recurrence_backward(cache, grad)
             d_embedding += per_entry @ cache.w_ih
             weight_grads = [per_entry.T @ weights[side.embedding], *hidden_grads]
         else:

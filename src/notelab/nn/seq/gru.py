@@ -69,10 +69,12 @@ def _array(t: torch.Tensor) -> Any:
 class LayerCache:
     """What one layer's forward keeps for its backward (NumPy arrays, packed rows)."""
 
-    x: np.ndarray | None  # (rows, in); None where the caller made the input side itself
+    x: np.ndarray | None  # (rows, in); None where the input side came per vocabulary entry
+    ids: np.ndarray  # each row's row of the input side: 0, 1, 2 ..., or its token
+    entries: int  # the input side's rows
     before: np.ndarray  # (rows, hidden): the state each row started from
     gates: np.ndarray  # (rows, 3 hidden): r, z and n's hidden side
-    gi: np.ndarray  # (rows, 3 hidden): the input side, n in its n part
+    n: np.ndarray  # (rows, hidden)
     w_ih: np.ndarray
     w_hh: np.ndarray
     batch_sizes: np.ndarray
@@ -83,39 +85,46 @@ def layer_forward(
     h0: np.ndarray,
     weights: tuple[np.ndarray, ...],
     batch_sizes: np.ndarray,
-    gi: np.ndarray | None = None,
+    per_entry: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, LayerCache]:
     """One GRU layer over packed rows ``x (rows, in)`` from ``h0 (batch, hidden)`` (rows in
     the packing's order) with ``weights = (w_ih, w_hh, b_ih, b_hh)``: every row's new state and
-    the cache for :func:`layer_backward`. ``gi``, when given, is the input side ``x W_ih^T +
-    b_ih`` made by the caller (``x`` is then not needed; the kernel overwrites ``gi``). NumPy
-    in, NumPy out; the caller holds the BLAS on one thread
-    (:func:`~notelab._util.threads.one_native_thread`)."""
+    the cache for :func:`layer_backward`. ``per_entry = (table, ids)``, when given, is the
+    input side ``x W_ih^T + b_ih`` made by the caller once per vocabulary entry and each row's
+    token (``x`` is then not needed). NumPy in, NumPy out; the caller holds the BLAS on one
+    thread (:func:`~notelab._util.threads.one_native_thread`)."""
     w_ih, w_hh, b_ih, b_hh = weights
-    if gi is None:
+    if per_entry is None:
         gi = x @ w_ih.T  # type: ignore[operator]
         gi += b_ih
-    rows, hidden = gi.shape[0], h0.shape[1]
+        ids = np.arange(len(gi))
+    else:
+        gi, ids = per_entry
+    rows, hidden = len(ids), h0.shape[1]
     out, before = np.empty((rows, hidden), gi.dtype), np.empty((rows, hidden), gi.dtype)
-    gates = np.empty((rows, 3 * hidden), gi.dtype)
+    gates, n = np.empty((rows, 3 * hidden), gi.dtype), np.empty((rows, hidden), gi.dtype)
     w_hh_t = np.ascontiguousarray(w_hh.T)
-    _kernels().forward(gi, h0, w_hh_t, b_hh, batch_sizes, out, before, gates)
-    return out, LayerCache(x, before, gates, gi, w_ih, w_hh, batch_sizes)
+    _kernels().forward(gi, ids, h0, w_hh_t, b_hh, batch_sizes, out, before, gates, n)
+    cache = LayerCache(x, ids, len(gi), before, gates, n, w_ih, w_hh, batch_sizes)
+    return out, cache
 
 
 def recurrence_backward(cache: LayerCache, grad_out: np.ndarray) -> tuple[np.ndarray, ...]:
     """Back through one layer's recurrence from ``grad_out``, the gradient of every row's new
     state: ``(d_gi, h0, w_hh, b_ih, b_hh)``, the gradients of the input side (``x W_ih^T +
-    b_ih``), of the initial state and of the hidden side's weights and both biases."""
-    d_gi, d_gh = np.empty_like(cache.gates), np.empty_like(cache.gates)
+    b_ih``, per row or per vocabulary entry as the forward had it), of the initial state and
+    of the hidden side's weights and both biases."""
+    d_gi = np.zeros((cache.entries, cache.gates.shape[1]), cache.gates.dtype)
+    d_gh = np.empty_like(cache.gates)
     d_biases = np.empty((2, cache.gates.shape[1]), cache.gates.dtype)
     dh0 = _kernels().backward(
         grad_out,
         cache.before,
         cache.gates,
-        cache.gi,
+        cache.n,
         cache.w_hh,
         cache.batch_sizes,
+        cache.ids,
         d_gi,
         d_gh,
         d_biases,
