@@ -54,4 +54,4 @@ def finish(exp: A, at_target: A, targets: A) -> float:  # pragma: no cover - com
         for j in range(classes):
             row[j] *= scale
         row[targets[i]] -= row.dtype.type(1.0 / rows)
-    return total / rows
+    return float(total / rows)

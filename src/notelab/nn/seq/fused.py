@@ -114,9 +114,10 @@ class _Plan:
 
     @classmethod
     def of(cls, model: SequenceModel, batch: Batch) -> _Plan:
-        seq2seq = isinstance(model, Seq2SeqGRU)
         source_modules = (
-            (model.encoder_embedding, model.encoder) if seq2seq else (model.embedding, model.gru)
+            (model.encoder_embedding, model.encoder)
+            if isinstance(model, Seq2SeqGRU)
+            else (model.embedding, model.gru)  # the LM reads its prompt with its own GRU
         )
         target_weights = _weights(model.embedding, model.gru)
         source_weights = _weights(*source_modules)
@@ -128,7 +129,8 @@ class _Plan:
         )
         parameters = list(dict.fromkeys([*source_weights, *target_weights, *output, *attention]))
         position = {id(p): i for i, p in enumerate(parameters)}
-        encoder, decoder, rows, at = (_two_passes if seq2seq else _one_pass)(batch)
+        passes = _two_passes if isinstance(model, Seq2SeqGRU) else _one_pass
+        encoder, decoder, rows, at = passes(batch)
         return cls(
             tuple(parameters),
             _side(source_weights, position, source_modules[0].padding_idx),
@@ -219,7 +221,7 @@ def _pass_forward(
         x, cache = layer_forward(x, h0[layer], layer_weights, packing.batch_sizes, per_entry)
         caches.append(cache)
         last.append(x[packing.last.numpy()])
-    return x, np.stack(last), _Pass(tokens, caches)  # type: ignore[arg-type]
+    return cast(np.ndarray, x), np.stack(last), _Pass(tokens, caches)
 
 
 def _per_entry(embedding: np.ndarray, ids: np.ndarray) -> bool:
@@ -233,7 +235,7 @@ def _per_entry(embedding: np.ndarray, ids: np.ndarray) -> bool:
 
 def _input_side(embedding: np.ndarray, w_ih: np.ndarray, b_ih: np.ndarray) -> np.ndarray:
     """``E W_ih^T + b_ih``: the first layer's input side for every vocabulary entry."""
-    table = embedding @ w_ih.T
+    table: np.ndarray = embedding @ w_ih.T
     table += b_ih
     return table
 
