@@ -1,24 +1,33 @@
-"""The teacher-forced training loss in one autograd node, for the CPU.
+"""The teacher-forced training loss and its gradients in one compiled pass, for the CPU.
 
 When every decoder input is the truth, the loss of a batch is a fixed function of the
 parameters: the source pass (the encoder, or the language model's prompt), the decoder pass
 from the state it ends in, the output layer and the mean cross-entropy over the real target
 tokens. Written with PyTorch operations that is a few dozen autograd nodes, and on the small
-matrices of a sequence model their dispatch, not the arithmetic, sets the time (the arithmetic
-bound of ``benchmarks/bench_seq.py``: at finding 5's size the matmuls alone would run 13 times
-as fast as the stepped path, PyTorch's operations around them let the one call reach 1.7).
-Here one :class:`torch.autograd.Function` computes the loss and every parameter's gradient in
-NumPy: embeddings gathered for the packed real tokens, each GRU layer through the compiled
-kernels (:func:`~notelab.nn.seq.gru.layer_forward`), with attention Luong's "general" score
-over the encoder's outputs and the combining layer, then the output layer and a log-softmax
-over real tokens only; backward the same in reverse, with the embedding gradients scattered
-back.
+matrices of a sequence model their dispatch, not the arithmetic, sets the time. Here the loss
+and every parameter's gradient are computed in NumPy and compiled kernels:
 
-It computes what :func:`~notelab.nn.seq.decoding.teacher_forced` followed by
-:func:`~notelab.nn.seq.decoding.sequence_loss` computes, to rounding (tested in float64
-against ``nn.GRU``'s graph to 1e-10), for every model, in float32 and float64 on the CPU;
-:func:`applies` says when.
-"""
+- the passes over packed real tokens, each GRU layer through the compiled kernels
+  (:func:`~notelab.nn.seq.gru.layer_forward`); the language model reads its prompt and its
+  target as one sequence (:func:`~notelab.nn.seq._gru_kernels.joined`);
+- the first layer's input side ``E[ids] W_ih^T + b_ih`` made once per vocabulary entry and
+  indexed by token, where the vocabulary has fewer entries than the pass has tokens (on the
+  built-in tasks, a third of the step's matrix arithmetic at the CLI's size); its gradients
+  go back per entry;
+- with attention, Luong's "general" score over the encoder's outputs and the combining layer;
+- the output layer, and the cross-entropy with its gradient (:mod:`notelab.nn.seq._loss_kernel`).
+
+Two entry points: :func:`loss_and_logits`, one :class:`torch.autograd.Function` (the loss to
+call ``backward`` on, and the logits), and :func:`add_gradients`, what training calls: the
+same numbers added straight into the parameters' ``.grad``, without the autograd machinery
+(at finding 5's size that machinery was a quarter of a step). Measured with
+``benchmarks/bench_seq.py``, a teacher-forced training step runs 3.5 to 4.5 times as fast
+as the same model stepped token by token at finding 5's and the CLI's sizes.
+
+Both compute what :func:`~notelab.nn.seq.decoding.teacher_forced` followed by
+:func:`~notelab.nn.seq.decoding.sequence_loss` and ``backward`` compute, to rounding (tested
+in float64 against ``nn.GRU``'s graph to 1e-10), for every model, in float32 and float64 on
+the CPU; :func:`applies` says when."""
 
 from __future__ import annotations
 

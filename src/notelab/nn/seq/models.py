@@ -75,7 +75,7 @@ class ModelConfig:
 # the CPU; False runs nn.GRU on the packed sequence there too (benchmarks/bench_seq.py's
 # reference arm). Measured with that benchmark before the fused loss (one thread, interleaved
 # rounds, training tokens/s): gru_sequence gave 1.38x to 1.80x nn.GRU's at every size there.
-# It also gates the one-node teacher-forced loss (notelab.nn.seq.fused.applies).
+# It also gates the fused teacher-forced loss and gradients (notelab.nn.seq.fused.applies).
 COMPILED_GRU = True
 
 
