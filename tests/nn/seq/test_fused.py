@@ -225,3 +225,19 @@ def test_first_layer_per_token_or_per_vocabulary_entry_gives_pytorchs_gradients(
     _, _, ref_grads = _reference(model, batch, monkeypatch)
     for ours, theirs in zip(grads, ref_grads, strict=True):
         torch.testing.assert_close(ours, theirs, atol=1e-10, rtol=0)
+
+
+def test_add_gradients_leaves_frozen_parameters_without_a_gradient(monkeypatch):
+    """As ``backward``: a parameter that does not require a gradient gets none, so the
+    optimizer leaves it as it is; the others get PyTorch's."""
+    model = _model("seq2seq", 1)
+    model.encoder_embedding.weight.requires_grad_(False)
+    batch = collate([([5, 6, 3], [7, 8]), ([4, 3], [9])] * 4)
+    add_gradients(model, batch)
+    assert model.encoder_embedding.weight.grad is None
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    grads = [p.grad for p in trainable]
+    monkeypatch.setattr(seq_models, "COMPILED_GRU", False)
+    loss = sequence_loss(teacher_forced(model, batch).logits, batch)
+    for ours, theirs in zip(grads, torch.autograd.grad(loss, trainable), strict=True):
+        torch.testing.assert_close(ours, theirs, atol=1e-10, rtol=0)

@@ -235,10 +235,11 @@ def _pass_forward(
 
 def _per_entry(embedding: np.ndarray, ids: np.ndarray) -> bool:
     """Whether the first layer's input side ``E[ids] W_ih^T + b_ih`` is made once per
-    vocabulary entry and gathered: where the vocabulary has fewer entries than the pass has
-    tokens, so that its matmuls (forward, and backward for ``W_ih`` and the embedding) run
-    over the entries instead of the tokens. On the built-in tasks (vocabularies of 15 to 45)
-    that is a third of the step's matrix arithmetic at the CLI's size."""
+    vocabulary entry (the kernels index it by token): where the vocabulary has fewer entries
+    than the pass has tokens, so that its matmuls (forward, and backward for ``W_ih`` and the
+    embedding) run over the entries instead of the tokens. On the built-in tasks
+    (vocabularies of 15 to 45) that is a third of the step's matrix arithmetic at the CLI's
+    size."""
     return len(embedding) < len(ids)
 
 
@@ -269,7 +270,7 @@ def _pass_backward(
         if grad_last is not None:
             grad[last] += grad_last[layer]
         cache = state.caches[layer]
-        if cache.x is None:  # the input side was made per vocabulary entry
+        if cache.x is None:  # the first layer, its input side made per vocabulary entry
             per_entry, dh, *hidden_grads = recurrence_backward(cache, grad)
             d_embedding += per_entry @ cache.w_ih
             weight_grads = [per_entry.T @ weights[side.embedding], *hidden_grads]
@@ -372,10 +373,10 @@ def _gradients(
 
 def add_gradients(model: SequenceModel, batch: Batch) -> float:
     """What ``loss_and_logits(model, batch)[0].backward()`` does, without autograd: adds the
-    teacher-forced loss's gradient into every parameter's ``.grad`` (set where it is None)
-    and returns the loss. Training's teacher-forced step; the graph it would skip (the
-    :class:`torch.autograd.Function`, the engine, the padded logits) costs a quarter of a
-    step at finding 5's size.
+    teacher-forced loss's gradient into the ``.grad`` of every parameter that requires one
+    (set where it is None) and returns the loss. Training's teacher-forced step; the graph
+    it skips (the :class:`torch.autograd.Function`, the engine, the padded logits) cost a
+    quarter of a step at finding 5's size.
 
     Examples
     --------
@@ -397,6 +398,8 @@ def add_gradients(model: SequenceModel, batch: Batch) -> float:
     grads = _gradients(weights, plan, loss, 1.0)
     with torch.no_grad():
         for parameter, grad in zip(plan.parameters, grads, strict=True):
+            if not parameter.requires_grad:  # frozen: as backward, no gradient
+                continue
             if parameter.grad is None:
                 parameter.grad = torch.from_numpy(grad)
             else:
