@@ -210,7 +210,6 @@ def backward(
     if policy.all_truth(step):
         record, loss_tensor = teacher_forced_loss(model, batch)
     else:
-        generator = generator or torch.Generator().manual_seed(0)
         record = decode(model, batch, policy, step=step, generator=generator)
         loss_tensor = sequence_loss(record.logits, batch)
     loss_tensor.backward()  # type: ignore[no-untyped-call]
