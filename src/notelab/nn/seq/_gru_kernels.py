@@ -159,10 +159,10 @@ def backward(  # pragma: no cover
     gradients, into ``d_biases (2, 3 hidden)`` (summed in float64), and returns the gradient
     of ``h0``.
 
-    The loop over hidden units is cut in four, each touching few arrays: with every array of
-    a row in one loop, the compiler's checks that they do not overlap were too many and the
-    loop stayed scalar (at the CLI's size, 533 rows of 64 units, the loops took 73 us a layer,
-    now 53; the step's matmuls take 165)."""
+    The work over hidden units is cut into several loops, each touching few arrays: with
+    every array of a row in one loop, the compiler's checks that they do not overlap were
+    too many and the loop stayed scalar (at the CLI's size, 533 rows of 64 units, the loops
+    took 73 us a layer, now 53; the step's matmuls take 165)."""
     hidden = grad_out.shape[1]
     one = grad_out.dtype.type(1)
     carried = np.zeros((batch_sizes[0], hidden), grad_out.dtype)

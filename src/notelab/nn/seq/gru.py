@@ -11,7 +11,8 @@ Here one :class:`torch.autograd.Function` per layer runs the whole sequence:
   ``h W_hh^T`` and one fused, vectorised pass over the gates, keeping r, z, n and n's
   hidden side;
 - backward: the compiled loop back through time (per step one ``dh W_hh`` and one fused
-  pass), then ``dW_ih``, ``dW_hh``, the biases and ``dx`` as single matmuls over all steps.
+  pass, the biases' gradients summed as it goes), then ``dW_ih``, ``dW_hh`` and ``dx`` as
+  single matmuls over all steps.
 
 Float32 and float64 on the CPU; other types and devices use ``nn.GRU`` (see
 :func:`notelab.nn.seq.models.whole_sequence`). The weights stay in the ``nn.GRU``
