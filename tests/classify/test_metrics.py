@@ -4,14 +4,22 @@ import numpy as np
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from sklearn.base import clone
 from sklearn.datasets import load_breast_cancer, load_wine
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from sklearn.svm import SVC
+from sklearn.svm import SVC, LinearSVC
 
-from notelab.classify.metrics import METRICS, binary_auc, ovr_macro_auc, predict_all, score_all
+from notelab.classify.metrics import (
+    METRICS,
+    _labels_from_decision,
+    binary_auc,
+    ovr_macro_auc,
+    predict_all,
+    score_all,
+)
 
 
 @pytest.fixture(scope="module")
@@ -120,3 +128,43 @@ def test_numpy_metrics_equal_sklearns(case):
 def test_auc_of_one_class_raises_like_sklearn():
     with pytest.raises(ValueError, match="Only one class"):
         binary_auc(np.array([True, True]), np.array([0.2, 0.4]))
+
+
+@pytest.mark.parametrize(
+    "estimator",
+    [SVC(C=0.5), LinearSVC(), LogisticRegression()],
+    ids=["svc", "linear_svc", "logistic"],
+)
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_labels_read_off_decision_values_equal_predict(estimator, n_classes):
+    X, y = load_wine(return_X_y=True)
+    keep = y < n_classes
+    X, y = X[keep], np.array(["a", "b", "c"])[y[keep]]  # string labels: the mapping is checked
+    model = make_pipeline(StandardScaler(), clone(estimator)).fit(X[::2], y[::2])
+    if isinstance(estimator, LogisticRegression):  # the probability path; read off decisions
+        decision = model.decision_function(X)
+        labels = _labels_from_decision(model, decision, model.classes_)
+    else:
+        labels = predict_all(model, X, model.classes_)["labels"]
+    assert np.array_equal(labels, model.predict(X))
+
+
+@pytest.mark.parametrize("estimator", [SVC(), LinearSVC()], ids=["svc", "linear_svc"])
+def test_a_decision_of_exactly_zero_gets_predicts_class(estimator):
+    X, y = load_breast_cancer(return_X_y=True)
+    model = clone(estimator).fit(X[::4], y[::4])
+    if isinstance(model, SVC):  # libsvm reads these: every decision value becomes 0
+        model._dual_coef_ = np.zeros_like(model._dual_coef_)
+        model._intercept_ = np.zeros_like(model._intercept_)
+    else:
+        model.coef_, model.intercept_ = np.zeros_like(model.coef_), np.zeros(1)
+    decision = model.decision_function(X[:5])
+    assert np.all(decision == 0)
+    expected = model.predict(X[:5])
+    assert np.array_equal(_labels_from_decision(model, decision, model.classes_), expected)
+
+
+def test_labels_of_multiclass_svc_come_from_predict():
+    X, y = load_wine(return_X_y=True)
+    model = SVC().fit(X, y)
+    assert _labels_from_decision(model, model.decision_function(X), model.classes_) is None

@@ -121,9 +121,9 @@ def _qda(seed: int, _: list[bool]) -> Any:
 
 
 def _mlp(seed: int, _: list[bool]) -> Any:
-    from sklearn.neural_network import MLPClassifier
+    from notelab.classify.mlp import CompiledMLPClassifier  # scikit-learn's, epochs compiled
 
-    return MLPClassifier(hidden_layer_sizes=(32,), max_iter=300, random_state=seed)
+    return CompiledMLPClassifier(hidden_layer_sizes=(32,), max_iter=300, random_state=seed)
 
 
 MODELS: dict[str, ModelSpec] = {
