@@ -3,9 +3,10 @@
 Both tools get the same twelve models (LazyPredict builds them through our factories, so the
 hyperparameters match) on breast cancer, wine, digits, a synthetic 20,000 x 50 set and an
 imbalanced one (5% positives). Where our model is a subclass of a scikit-learn class that
-compiles its training loop (the MLP), LazyPredict gets scikit-learn's own class with the same
-hyperparameters, as its users would; the fitted weights agree to rounding
-(tests/classify/test_mlp.py).
+compiles its training (the decision tree, the random forest, the MLP), LazyPredict gets
+scikit-learn's own class with the same hyperparameters, as its users would; the trees are the
+same node for node and the MLP's weights agree to rounding (tests/classify/test_forest.py,
+tests/classify/test_mlp.py).
 
 1. Wall time in interleaved rounds (LazyPredict, ours on one holdout, ours 5-fold x 2; the
    order reversed every other round), median of the per-round ratios: one stratified 80/20
@@ -74,15 +75,13 @@ class _Factory:
 
 
 def stock(model: Any) -> Any:
-    """scikit-learn's own class for a model of ours that subclasses it (the MLP, whose epochs
-    we compile), with the same hyperparameters: what a LazyPredict user fits."""
-    from sklearn.neural_network import MLPClassifier
-
-    from notelab.classify.mlp import CompiledMLPClassifier
-
-    if isinstance(model, CompiledMLPClassifier):
-        return MLPClassifier(**model.get_params())
-    return model
+    """scikit-learn's own class for a model of ours that subclasses it (the tree, the forest
+    and the MLP, whose training we compile), with the same hyperparameters: what a LazyPredict
+    user fits."""
+    if not type(model).__module__.startswith("notelab."):
+        return model
+    base = next(c for c in type(model).__mro__ if c.__module__.startswith("sklearn."))
+    return base(**model.get_params())
 
 
 def datasets(names: list[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:

@@ -45,9 +45,9 @@ class ModelSpec:
 
 
 def _tree(seed: int, _: list[bool]) -> Any:
-    from sklearn.tree import DecisionTreeClassifier
+    from notelab.classify.forest import CompiledTreeClassifier  # scikit-learn's, grown compiled
 
-    return DecisionTreeClassifier(random_state=seed)
+    return CompiledTreeClassifier(random_state=seed)
 
 
 def _pruned_tree(seed: int, _: list[bool]) -> Any:
@@ -57,9 +57,9 @@ def _pruned_tree(seed: int, _: list[bool]) -> Any:
 
 
 def _forest(seed: int, _: list[bool]) -> Any:
-    from sklearn.ensemble import RandomForestClassifier
+    from notelab.classify.forest import CompiledRandomForestClassifier
 
-    return RandomForestClassifier(n_estimators=100, random_state=seed, n_jobs=1)
+    return CompiledRandomForestClassifier(n_estimators=100, random_state=seed, n_jobs=1)
 
 
 def _extra_trees(seed: int, _: list[bool]) -> Any:
