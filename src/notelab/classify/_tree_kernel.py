@@ -54,7 +54,7 @@ def feature_ranks(X: A) -> tuple[A, A, A]:
     return ranks, np.ascontiguousarray(values, dtype=np.float32), offsets
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, error_model="numpy")
 def _rand_int(low: int, high: int, state: A) -> int:  # pragma: no cover - compiled
     """scikit-learn's ``rand_int``: ``low + our_rand_r(state) % (high - low)``."""
     seed = state[0]
@@ -67,7 +67,7 @@ def _rand_int(low: int, high: int, state: A) -> int:  # pragma: no cover - compi
     return low + int(seed % np.uint32(RAND_R_MAX + 1)) % (high - low)
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, error_model="numpy")
 def _sort_keys(keys: A, scratch: A, rank_bits: int) -> None:  # pragma: no cover - compiled
     """Sort ``keys`` by their rank (bits 32 and up); equal ranks may come in any order."""
     m = keys.size
@@ -105,7 +105,7 @@ def _sort_keys(keys: A, scratch: A, rank_bits: int) -> None:  # pragma: no cover
         keys[:] = source
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, error_model="numpy")
 def _gini_children(  # pragma: no cover - compiled
     left: A, total: A, w_left: float, w_right: float
 ) -> tuple[float, float]:
@@ -122,7 +122,7 @@ def _gini_children(  # pragma: no cover - compiled
     return gini_left / 1.0, gini_right / 1.0
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, error_model="numpy")
 def _node_totals(samples: A, y: A, weights: A, total: A) -> float:  # pragma: no cover
     """Class sums and weight of a node's rows (exact: the weights are integers)."""
     total[:] = 0.0
@@ -134,7 +134,7 @@ def _node_totals(samples: A, y: A, weights: A, total: A) -> float:  # pragma: no
     return w_node
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, error_model="numpy")
 def _scan_feature(  # pragma: no cover - compiled
     keys: A,
     values: A,
@@ -188,7 +188,7 @@ def _scan_feature(  # pragma: no cover - compiled
     return False
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, error_model="numpy")
 def build(  # pragma: no cover - compiled
     ranks: A,
     values: A,
@@ -366,7 +366,7 @@ def build(  # pragma: no cover - compiled
     )
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, error_model="numpy")
 def _partition(node: A, row: A, values: A, threshold: float) -> None:  # pragma: no cover
     """Rows whose value is at most ``threshold`` first, as scikit-learn partitions them."""
     lo, hi = 0, node.size

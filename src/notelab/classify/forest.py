@@ -36,7 +36,7 @@ from sklearn.ensemble import RandomForestClassifier
 from sklearn.tree import DecisionTreeClassifier
 from sklearn.tree._tree import NODE_DTYPE, Tree
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_random_state, validate_data
+from sklearn.utils.validation import _check_sample_weight, check_random_state, validate_data
 
 from notelab.classify import _tree_kernel as kernel
 
@@ -47,6 +47,11 @@ class _Ranks:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._entries: dict[int, tuple[Any, tuple[np.ndarray, ...]]] = {}
+
+    def __reduce__(self) -> tuple[type, tuple[()]]:
+        # a tree sent to another process (joblib's Dask backend runs a forest's trees on the
+        # cluster) ranks its data there: the lock cannot travel, nor is the cache worth sending
+        return (_Ranks, ())
 
     def of(self, X: np.ndarray) -> tuple[np.ndarray, ...]:
         with self._lock:
@@ -121,19 +126,22 @@ class CompiledTreeClassifier(DecisionTreeClassifier):
         n_samples, self.n_features_in_ = X.shape
         self.n_outputs_ = 1
         check_classification_targets(y)
+        if len(y) != n_samples:
+            raise ValueError(
+                f"Number of labels={len(y)} does not match number of samples={n_samples}"
+            )
         classes, encoded = np.unique(y[:, 0], return_inverse=True)
         n_classes = np.array([classes.shape[0]], dtype=np.intp)
-        weights = (
-            np.ones(n_samples, dtype=np.int64)
-            if sample_weight is None
-            else np.asarray(sample_weight).astype(np.int64)
-        )
+        if sample_weight is None:
+            weights = np.ones(n_samples, dtype=np.int64)
+        else:  # scikit-learn's checks (length, not all zero), then the exact integers
+            weights = _check_sample_weight(sample_weight, X, dtype=np.float64).astype(np.int64)
         limits = self._limits(n_samples, float(weights.sum()))
         self.max_features_ = self._resolved_max_features()
         seed = random_state.randint(0, kernel.RAND_R_MAX)  # the splitter's rand_r state
         ranks = getattr(self, "_shared_ranks", None)
         ranks = ranks.of(X) if ranks is not None else kernel.feature_ranks(X)
-        grown = kernel.build(
+        grown = kernel.build(  # type: ignore[call-arg]
             *ranks,
             encoded.astype(np.int64),
             weights,
@@ -151,11 +159,11 @@ class CompiledTreeClassifier(DecisionTreeClassifier):
         min_impurity_decrease)`` as scikit-learn resolves them."""
         max_depth = np.iinfo(np.int32).max if self.max_depth is None else self.max_depth
         if isinstance(self.min_samples_leaf, numbers.Integral):
-            min_leaf = self.min_samples_leaf
+            min_leaf = int(self.min_samples_leaf)
         else:
             min_leaf = ceil(self.min_samples_leaf * n_samples)
         if isinstance(self.min_samples_split, numbers.Integral):
-            min_split = self.min_samples_split
+            min_split = int(self.min_samples_split)
         else:
             min_split = max(2, ceil(self.min_samples_split * n_samples))
         min_split = max(min_split, 2 * min_leaf)
@@ -229,8 +237,9 @@ class CompiledRandomForestClassifier(RandomForestClassifier):
 
     def _validate_estimator(self, default: Any = None) -> None:
         super()._validate_estimator(default)
-        if type(self.estimator_) is DecisionTreeClassifier:
-            self.estimator_ = CompiledTreeClassifier(**self.estimator_.get_params())
+        chosen: Any = self.estimator_  # type: ignore[has-type]
+        if type(chosen) is DecisionTreeClassifier:
+            self.estimator_ = CompiledTreeClassifier(**chosen.get_params())
 
     def _make_estimator(self, append: bool = True, random_state: Any = None) -> Any:
         tree = super()._make_estimator(append, random_state)
