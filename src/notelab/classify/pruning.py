@@ -30,7 +30,7 @@ class PrunedTree(ClassifierMixin, BaseEstimator):
     ----------
     ccp_alpha_ : float
         The chosen pruning strength.
-    estimator_ : DecisionTreeClassifier
+    estimator_ : CompiledTreeClassifier
         The tree refitted on all rows with ``ccp_alpha_``.
     classes_ : numpy.ndarray
 
@@ -50,14 +50,15 @@ class PrunedTree(ClassifierMixin, BaseEstimator):
 
     def fit(self, X: Any, y: Any) -> PrunedTree:
         """Choose ``ccp_alpha`` by inner CV, then fit the tree on all rows."""
-        from sklearn.tree import DecisionTreeClassifier
         from sklearn.utils.multiclass import check_classification_targets
         from sklearn.utils.validation import validate_data
+
+        from notelab.classify.forest import CompiledTreeClassifier  # scikit-learn's trees
 
         X, y = validate_data(self, X, y)
         check_classification_targets(y)
         self.ccp_alpha_ = self._choose(X, y)
-        self.estimator_ = DecisionTreeClassifier(
+        self.estimator_ = CompiledTreeClassifier(
             random_state=self.random_state, ccp_alpha=self.ccp_alpha_
         ).fit(X, y)
         self.classes_ = self.estimator_.classes_
@@ -66,12 +67,13 @@ class PrunedTree(ClassifierMixin, BaseEstimator):
     def _choose(self, X: np.ndarray, y: np.ndarray) -> float:
         """The candidate alpha with the best inner-CV accuracy (0 when a class has one row)."""
         from sklearn.model_selection import StratifiedKFold, cross_val_score
-        from sklearn.tree import DecisionTreeClassifier
+
+        from notelab.classify.forest import CompiledTreeClassifier
 
         smallest = int(np.min(np.unique(y, return_counts=True)[1]))
         if smallest < 2:
             return 0.0
-        base = DecisionTreeClassifier(random_state=self.random_state)
+        base = CompiledTreeClassifier(random_state=self.random_state)
         alphas = self._candidates(base.cost_complexity_pruning_path(X, y).ccp_alphas)
         folds = StratifiedKFold(
             min(self.cv, smallest), shuffle=True, random_state=self.random_state
