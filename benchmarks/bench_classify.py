@@ -173,7 +173,9 @@ def _timed_rounds(X: np.ndarray, y: np.ndarray, rounds: int) -> tuple[Any, dict[
 
 
 def speed_and_auc(sets: dict[str, Any], rounds: int) -> None:
-    speed_rows, auc_rows = [], []
+    speed_rows: list[list[Any]] = []
+    auc_rows: list[list[Any]] = []
+    share_rows: list[list[Any]] = []
     for name, (X, y) in sets.items():
         before = _load()
         timing, first = _timed_rounds(X, y, rounds)
@@ -193,6 +195,7 @@ def speed_and_auc(sets: dict[str, Any], rounds: int) -> None:
             ]
         )
         auc_rows += _auc_rows(name, first[ARMS[1]], first[ARMS[0]])
+        share_rows += _share_rows(name, first[ARMS[2]])
         print(f"{name}: {speed_rows[-1][2:-1]}", file=sys.stderr, flush=True)
     print_table(
         f"Wall seconds, median of {rounds} interleaved round(s): one 80/20 holdout "
@@ -221,6 +224,12 @@ def speed_and_auc(sets: dict[str, Any], rounds: int) -> None:
     )
     print("CPU: this process and its workers, user + system (threads that spin count too)")
     print_table(
+        "The floor's parts: fit and predict seconds of the 5x2 run (first round) by model, "
+        "summed over the 10 folds as timed in the workers",
+        ["data", "model", "fit + predict (s)", "share"],
+        share_rows,
+    )
+    print_table(
         "ROC AUC on the same holdout: ours (one-vs-rest macro, probabilities or decision "
         "values) and LazyPredict's ('-': it reported none)",
         ["data", "model", "ours", "LazyPredict"],
@@ -232,6 +241,13 @@ def _floor(result: Any) -> float:
     """Seconds the 5x2 run's fits and predictions took, spread perfectly over the cores."""
     spent = sum(float(m.fit_seconds.sum() + m.predict_seconds.sum()) for m in result.models)
     return spent / (os.cpu_count() or 1)
+
+
+def _share_rows(name: str, result: Any) -> list[list[Any]]:
+    spent = {m.name: float(m.fit_seconds.sum() + m.predict_seconds.sum()) for m in result.models}
+    total = sum(spent.values())
+    ranked = sorted(spent.items(), key=lambda item: -item[1])
+    return [[name, model, seconds, f"{seconds / total:.0%}"] for model, seconds in ranked]
 
 
 def _auc_rows(name: str, ours: Any, lazy: Any) -> list[list[Any]]:
