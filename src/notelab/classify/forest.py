@@ -84,7 +84,10 @@ class CompiledTreeClassifier(DecisionTreeClassifier):
         check_input: bool = True,
         missing_values_in_feature_mask: Any = None,
     ) -> Any:
-        if check_input and self._builder_covers_settings():
+        as_given = (X, y, sample_weight, check_input, missing_values_in_feature_mask)
+        if not self._builder_covers_settings():
+            return super()._fit(*as_given)  # type: ignore[misc]
+        if check_input:
             X, y = validate_data(
                 self,
                 X,
@@ -95,18 +98,11 @@ class CompiledTreeClassifier(DecisionTreeClassifier):
                 ),
             )
             missing_values_in_feature_mask = self._compute_missing_values_in_feature_mask(X)
-            check_input = False
-        y2 = np.atleast_1d(y)
-        y2 = y2.reshape(-1, 1) if y2.ndim == 1 else y2
-        if (
-            check_input
-            or not self._builder_covers_settings()
-            or not _builder_covers_data(X, y2, sample_weight, missing_values_in_feature_mask)
-        ):
-            return super()._fit(  # type: ignore[misc]
-                X, y, sample_weight, check_input, missing_values_in_feature_mask
-            )
-        self._grow(X, y2, sample_weight)
+        y = np.atleast_1d(y)
+        y = y.reshape(-1, 1) if y.ndim == 1 else y
+        if not _builder_covers_data(X, y, sample_weight, missing_values_in_feature_mask):
+            return super()._fit(*as_given)  # type: ignore[misc]  # checks run again there
+        self._grow(X, y, sample_weight)
         self._prune_tree()
         return self
 
@@ -192,8 +188,10 @@ def _builder_covers_data(X: Any, y: np.ndarray, sample_weight: Any, missing: Any
         return False
     if missing is not None and np.any(missing):
         return False
-    if X.shape[0] >= 2**31 or len(np.unique(y[:, 0])) > kernel.MAX_WEIGHT:
+    if X.shape[0] >= 2**31:
         return False
+    if X.shape[0] > kernel.MAX_WEIGHT and len(np.unique(y[:, 0])) > kernel.MAX_WEIGHT:
+        return False  # more classes than the sort key holds (it cannot happen in fewer rows)
     if sample_weight is None:
         return True
     w = np.asarray(sample_weight, dtype=np.float64)
