@@ -36,22 +36,24 @@ def feature_ranks(X: A) -> tuple[A, A, A]:
 
     ``ranks[f, i]`` is the position of ``X[i, f]`` among feature ``f``'s sorted distinct
     values, which are ``values[offsets[f]:offsets[f + 1]]`` (float32, as the trees compare
-    them).
+    them). One column at a time, so that the temporary arrays stay the size of a column: the
+    ranks themselves take as much memory as the float32 copy of ``X`` that the trees read.
     """
     X = np.asarray(X, dtype=np.float32)
     n, p = X.shape
-    order = np.argsort(X, axis=0, kind="stable")
-    ordered = np.take_along_axis(X, order, axis=0)
-    new = np.ones((n, p), dtype=bool)
-    new[1:] = ordered[1:] != ordered[:-1]
-    sorted_ranks = np.cumsum(new, axis=0, dtype=np.int32) - 1
     ranks = np.empty((p, n), dtype=np.int32)
-    np.put_along_axis(ranks.T, order, sorted_ranks, axis=0)
-    counts = new.sum(axis=0)
+    distinct: list[A] = []
+    for f in range(p):
+        order = np.argsort(X[:, f], kind="stable")
+        ordered = X[order, f]
+        new = np.ones(n, dtype=bool)
+        new[1:] = ordered[1:] != ordered[:-1]
+        ranks[f, order] = np.cumsum(new, dtype=np.int32) - 1
+        distinct.append(ordered[new])
     offsets = np.zeros(p + 1, dtype=np.int64)
-    np.cumsum(counts, out=offsets[1:])
-    values = ordered.T[new.T]  # feature by feature, ascending
-    return ranks, np.ascontiguousarray(values, dtype=np.float32), offsets
+    np.cumsum([len(d) for d in distinct], out=offsets[1:])
+    values = np.concatenate(distinct) if distinct else np.empty(0, dtype=np.float32)
+    return ranks, values.astype(np.float32, copy=False), offsets
 
 
 @nb.njit(cache=True, nogil=True, error_model="numpy")
