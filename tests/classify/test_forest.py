@@ -167,6 +167,29 @@ def test_threaded_forest_is_the_same_and_keeps_no_shared_state():
     assert np.array_equal(again.predict_proba(X), ours.predict_proba(X))
 
 
+def test_warm_start_adds_the_same_trees():
+    X, y = DATA["breast cancer"]()
+    forests = []
+    for cls in (CompiledRandomForestClassifier, RandomForestClassifier):
+        forest = cls(n_estimators=4, warm_start=True, random_state=0).fit(X, y)
+        forests.append(forest.set_params(n_estimators=9).fit(X, y))
+    assert_same_forest(*forests, X)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"criterion": "entropy"}, {"class_weight": "balanced"}, {"monotonic_cst": [1, 0, -1, 0]}],
+    ids=repr,
+)
+def test_forests_the_builder_does_not_cover_equal_sklearns(params):
+    X, y = DATA["iris"]()
+    keep = y < 2  # monotonic constraints need two classes
+    X, y = X[keep], y[keep]
+    params = {"n_estimators": 4, "random_state": 0, **params}
+    ours = CompiledRandomForestClassifier(**params).fit(X, y)
+    assert_same_forest(ours, RandomForestClassifier(**params).fit(X, y), X)
+
+
 def test_refitting_on_changed_data_ranks_it_afresh():
     X, y = DATA["iris"]()
     X = X.astype(np.float32)  # the same array reaches the trees, unconverted
