@@ -8,9 +8,11 @@ differs (these loops against BLAS), so the weights agree to rounding.
 
 Every parameter lives in one flat vector, packed as scikit-learn's ``_pack`` does (each
 layer's weights, then each layer's intercepts); the layer activations of a minibatch share one
-flat buffer. Loops keep the innermost index on contiguous memory, so that they run on vector
-instructions. In scikit-learn a minibatch of 200 rows costs about 160 us, most of it the
-Python between some forty NumPy calls; here it is one compiled call per epoch.
+flat buffer. The matrix products are BLAS calls (numba's ``np.dot`` into preallocated views:
+written as loops they took 17 us against BLAS's 6 for 200 x 20 by 20 x 32), the rest loops. In
+scikit-learn a minibatch of 200 rows costs about 160 us, most of it the Python between some
+forty NumPy calls; here it is one compiled call per epoch (26 us a minibatch at 200 x 20 with
+32 hidden units).
 """
 
 from __future__ import annotations
