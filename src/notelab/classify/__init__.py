@@ -4,8 +4,13 @@
 joblib or Dask), with corrected intervals and a corrected paired test against the best;
 ``profile`` measures overfitting, the need for scaling, robustness to noise columns and speed;
 ``explain`` prints a tree's decision path for one row.
+
+The decision tree, random forest and MLP that ``compare`` fits are scikit-learn's classes with
+their training compiled (``CompiledTreeClassifier``, ``CompiledRandomForestClassifier``,
+``CompiledMLPClassifier``); they load on first use, with numba.
 """
 
+from notelab._util.lazy import lazy_exports
 from notelab.classify.compare import Comparison, ModelScores, compare
 from notelab.classify.data import Features, features, table
 from notelab.classify.explain import Explanation, Rule, explain
@@ -16,11 +21,22 @@ from notelab.classify.profile import Profile, profile
 from notelab.classify.pruning import PrunedTree
 from notelab.classify.resampling import CorrectedTest, corrected_interval, corrected_ttest, splits
 
+# public name -> the module that defines it, imported on first use (it imports numba)
+_LAZY = {
+    "CompiledMLPClassifier": "notelab.classify.mlp",
+    "CompiledRandomForestClassifier": "notelab.classify.forest",
+    "CompiledTreeClassifier": "notelab.classify.forest",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
+
 __all__ = [
     "DEFAULT_MODELS",
     "METRICS",
     "MODELS",
     "Comparison",
+    "CompiledMLPClassifier",
+    "CompiledRandomForestClassifier",
+    "CompiledTreeClassifier",
     "CorrectedTest",
     "Explanation",
     "Features",
