@@ -22,25 +22,17 @@ from typing import Any
 import numpy as np
 
 from benchmarks._timing import print_table
+from benchmarks.bench_classify import SHORT, datasets
 
 TREE_FIELDS = ("children_left", "children_right", "feature", "threshold", "impurity", "value")
 
 
 def _data(name: str) -> tuple[np.ndarray, np.ndarray]:
-    from sklearn.datasets import load_breast_cancer, load_digits, make_classification
+    """``bench_classify``'s data set, scaled: the MLP's pipeline scales; trees ignore it."""
     from sklearn.preprocessing import StandardScaler
 
-    X, y = {
-        "breast cancer": lambda: load_breast_cancer(return_X_y=True),
-        "digits": lambda: load_digits(return_X_y=True),
-        "imbalanced 5,000 x 20": lambda: make_classification(
-            5_000, 20, n_informative=5, weights=[0.95], random_state=0
-        ),
-        "synthetic 20,000 x 50": lambda: make_classification(
-            20_000, 50, n_informative=10, random_state=0
-        ),
-    }[name]()
-    return StandardScaler().fit_transform(X), y  # the MLP's pipeline scales; trees ignore it
+    ((X, y),) = datasets([name]).values()
+    return StandardScaler().fit_transform(X), y
 
 
 def _pairs() -> dict[str, tuple[Callable[[], Any], Callable[[], Any]]]:
@@ -122,18 +114,11 @@ def measure(name: str, rounds: int) -> list[list[Any]]:
     return rows
 
 
-SHORT = {
-    "bc": "breast cancer",
-    "digits": "digits",
-    "imbalanced": "imbalanced 5,000 x 20",
-    "synthetic": "synthetic 20,000 x 50",
-}
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds (default 5)")
-    parser.add_argument("--datasets", default=",".join(SHORT), help=f"comma list of {list(SHORT)}")
+    default = "bc,digits,imbalanced,synthetic"
+    parser.add_argument("--datasets", default=default, help=f"comma list of {list(SHORT)}")
     args = parser.parse_args()
     print(f"{os.cpu_count()} cores, load " + " ".join(f"{v:.1f}" for v in os.getloadavg()))
     rows = []

@@ -151,8 +151,9 @@ def _scan_feature(  # pragma: no cover - compiled
     """Every split of one feature's sorted keys, the best kept in ``best``; whether the
     feature is constant in the node.
 
-    ``best`` holds ``(proxy, threshold, position, n_left, n_right)`` of the best split so far;
-    it is replaced only by a strictly larger proxy, as scikit-learn's search does.
+    ``best`` holds ``(proxy, threshold, position)`` of the best split so far (the position is
+    the number of rows on the left); it is replaced only by a strictly larger proxy, as
+    scikit-learn's search does.
     """
     m = keys.size
     first, last = keys[0] >> 32, keys[m - 1] >> 32
@@ -180,8 +181,6 @@ def _scan_feature(  # pragma: no cover - compiled
                         best[0] = proxy
                         best[1] = values[previous] / 2.0 + values[rank] / 2.0
                         best[2] = q
-                        best[3] = q
-                        best[4] = n_right
                         best_left[:] = left
             previous = rank
         w = float(key & MAX_WEIGHT)
@@ -242,7 +241,7 @@ def build(  # pragma: no cover - compiled
     total = np.empty(n_classes)
     left = np.empty(n_classes)
     best_left = np.empty(n_classes)
-    best = np.empty(5)
+    best = np.empty(3)
     # the stack: start, end, depth, parent, is_left, n_constant_features; impurity apart
     stack = np.empty((capacity + 1, 6), dtype=np.int64)
     stack_impurity = np.empty(capacity + 1)
@@ -347,7 +346,7 @@ def build(  # pragma: no cover - compiled
             continue
         feature[node_id] = split_feature
         threshold[node_id] = best[1]
-        missing_left[node_id] = 1 if best[3] > best[4] else 0
+        missing_left[node_id] = 1 if 2 * best[2] > n_node else 0  # n_left > n_right
         _partition(node, ranks[split_feature], values[offsets[split_feature] :], best[1])
         stack[top] = (split_at, end, depth + 1, node_id, 0, n_total_constants)
         stack_impurity[top] = impurity_right
