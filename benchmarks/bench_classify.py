@@ -75,9 +75,9 @@ class _Factory:
 
 
 def stock(model: Any) -> Any:
-    """scikit-learn's own class for a model of ours that subclasses it (the tree, the forest
-    and the MLP, whose training we compile), with the same hyperparameters: what a LazyPredict
-    user fits."""
+    """scikit-learn's own class for a model of ours that subclasses it (the tree, the forest,
+    the boosting and the MLP, whose training we compile), with the same hyperparameters: what a
+    LazyPredict user fits."""
     if not type(model).__module__.startswith("notelab."):
         return model
     base = next(c for c in type(model).__mro__ if c.__module__.startswith("sklearn."))

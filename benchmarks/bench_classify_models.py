@@ -1,11 +1,12 @@
 """The compiled scikit-learn models against scikit-learn's own, side by side.
 
-For the decision tree, the random forest (100 trees, one thread) and the MLP (32 hidden units,
-300 epochs at most): fit seconds of scikit-learn's class and of our subclass on the same rows,
-in interleaved rounds (the order reversed every other round), one thread for every native pool,
-process CPU time. The ratio is the median of the per-round ratios, scikit-learn's time over
-ours. The last column checks that the fitted models are the same: the trees node for node
-(every node array equal), the MLP's weights to within 1e-10.
+For the decision tree, the random forest (100 trees, one thread), histogram gradient boosting
+(scikit-learn's defaults) and the MLP (32 hidden units, 300 epochs at most): fit seconds of
+scikit-learn's class and of our subclass on the same rows, in interleaved rounds (the order
+reversed every other round), one thread for every native pool, process CPU time. The ratio is
+the median of the per-round ratios, scikit-learn's time over ours. The last column checks that
+the fitted models are the same: the trees node for node (every node array equal; for boosting
+every predictor's node records), the MLP's weights to within 1e-10.
 
 Run: .venv/bin/python -m benchmarks.bench_classify_models [--rounds 5] [--datasets bc,...]
 """
@@ -36,10 +37,11 @@ def _data(name: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _pairs() -> dict[str, tuple[Callable[[], Any], Callable[[], Any]]]:
-    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
     from sklearn.neural_network import MLPClassifier
     from sklearn.tree import DecisionTreeClassifier
 
+    from notelab.classify.boosting import CompiledHistGradientBoostingClassifier
     from notelab.classify.forest import CompiledRandomForestClassifier, CompiledTreeClassifier
     from notelab.classify.mlp import CompiledMLPClassifier
 
@@ -54,12 +56,23 @@ def _pairs() -> dict[str, tuple[Callable[[], Any], Callable[[], Any]]]:
             lambda: RandomForestClassifier(**forest),
             lambda: CompiledRandomForestClassifier(**forest),
         ),
+        "histogram boosting": (
+            lambda: HistGradientBoostingClassifier(random_state=0),
+            lambda: CompiledHistGradientBoostingClassifier(random_state=0),
+        ),
         "MLP": (lambda: MLPClassifier(**mlp), lambda: CompiledMLPClassifier(**mlp)),
     }
 
 
 def _same(theirs: Any, ours: Any) -> str:
     """Whether two fitted models are the same: trees node for node, MLP weights to 1e-10."""
+    if hasattr(theirs, "_predictors"):
+        same = len(theirs._predictors) == len(ours._predictors) and all(
+            np.array_equal(a.nodes, b.nodes)
+            for pair in zip(theirs._predictors, ours._predictors, strict=True)
+            for a, b in zip(*pair, strict=True)
+        )
+        return "same trees" if same else "TREES DIFFER"
     if hasattr(theirs, "coefs_"):
         worst = max(
             float(np.max(np.abs(a - b)))

@@ -18,7 +18,7 @@ from notelab.classify import _tree_kernel as kernel
 from notelab.classify.forest import (
     CompiledRandomForestClassifier,
     CompiledTreeClassifier,
-    _Ranks,
+    _ranks,
 )
 
 NODE_FIELDS = (
@@ -255,7 +255,7 @@ def test_a_tree_sent_to_another_process_mid_fit_ranks_there():
     # joblib's Dask backend pickles a forest's trees while they hold the shared ranks
     X, y = DATA["iris"]()
     tree = CompiledTreeClassifier(random_state=0)
-    tree._shared_ranks = _Ranks()
+    tree._shared_ranks = _ranks()
     tree._shared_ranks.of(np.asarray(X, dtype=np.float32))
     copy = pickle.loads(pickle.dumps(tree))
     assert_same_tree(copy.fit(X, y), DecisionTreeClassifier(random_state=0).fit(X, y))

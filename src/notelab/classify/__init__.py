@@ -5,8 +5,9 @@ joblib or Dask), with corrected intervals and a corrected paired test against th
 ``profile`` measures overfitting, the need for scaling, robustness to noise columns and speed;
 ``explain`` prints a tree's decision path for one row.
 
-The decision tree, random forest and MLP that ``compare`` fits are scikit-learn's classes with
-their training compiled (``CompiledTreeClassifier``, ``CompiledRandomForestClassifier``,
+The decision tree, random forest, histogram boosting and MLP that ``compare`` fits are
+scikit-learn's classes with their training compiled (``CompiledTreeClassifier``,
+``CompiledRandomForestClassifier``, ``CompiledHistGradientBoostingClassifier``,
 ``CompiledMLPClassifier``); they load on first use, with numba.
 """
 
@@ -23,6 +24,7 @@ from notelab.classify.resampling import CorrectedTest, corrected_interval, corre
 
 # public name -> the module that defines it, imported on first use (it imports numba)
 _LAZY = {
+    "CompiledHistGradientBoostingClassifier": "notelab.classify.boosting",
     "CompiledMLPClassifier": "notelab.classify.mlp",
     "CompiledRandomForestClassifier": "notelab.classify.forest",
     "CompiledTreeClassifier": "notelab.classify.forest",
@@ -34,6 +36,7 @@ __all__ = [
     "METRICS",
     "MODELS",
     "Comparison",
+    "CompiledHistGradientBoostingClassifier",
     "CompiledMLPClassifier",
     "CompiledRandomForestClassifier",
     "CompiledTreeClassifier",

@@ -25,8 +25,6 @@ from __future__ import annotations
 
 import copy
 import numbers
-import threading
-import weakref
 from math import ceil
 from typing import Any
 
@@ -39,28 +37,17 @@ from sklearn.tree._tree import NODE_DTYPE, Tree
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_random_state, validate_data
 
+from notelab._util.array_memo import ArrayMemo
 from notelab.classify import _tree_kernel as kernel
 
 
-class _Ranks:
-    """Feature ranks shared by the trees of one forest fit, computed once per data array."""
+def _ranks() -> ArrayMemo:
+    """Feature ranks shared by the trees of one forest fit, computed once per data array.
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._entries: dict[int, tuple[Any, tuple[np.ndarray, ...]]] = {}
-
-    def __reduce__(self) -> tuple[type, tuple[()]]:
-        # a tree sent to another process (joblib's Dask backend runs a forest's trees on the
-        # cluster) ranks its data there: the lock cannot travel, nor is the cache worth sending
-        return (_Ranks, ())
-
-    def of(self, X: np.ndarray) -> tuple[np.ndarray, ...]:
-        with self._lock:
-            entry = self._entries.get(id(X))
-            if entry is None or entry[0]() is not X:
-                entry = (weakref.ref(X), kernel.feature_ranks(X))
-                self._entries[id(X)] = entry
-            return entry[1]
+    A tree sent to another process (joblib's Dask backend runs a forest's trees on the
+    cluster) ranks its data there.
+    """
+    return ArrayMemo(kernel.feature_ranks)
 
 
 class CompiledTreeClassifier(DecisionTreeClassifier):
@@ -117,7 +104,7 @@ class CompiledTreeClassifier(DecisionTreeClassifier):
         )
 
     def _grow(
-        self, X: np.ndarray, y: np.ndarray, sample_weight: Any, from_forest: _Ranks | None
+        self, X: np.ndarray, y: np.ndarray, sample_weight: Any, from_forest: ArrayMemo | None
     ) -> None:
         """What ``DecisionTreeClassifier._fit`` does for the covered settings, then the
         compiled builder. A forest's trees skip the checks the forest made of its targets and
@@ -230,7 +217,7 @@ class CompiledRandomForestClassifier(RandomForestClassifier):
     """
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> CompiledRandomForestClassifier:
-        self._shared_ranks = _Ranks()
+        self._shared_ranks = _ranks()
         try:
             super().fit(X, y, sample_weight)
         finally:

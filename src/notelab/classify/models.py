@@ -69,9 +69,10 @@ def _extra_trees(seed: int, _: list[bool]) -> Any:
 
 
 def _boosting(seed: int, mask: list[bool]) -> Any:
-    from sklearn.ensemble import HistGradientBoostingClassifier
+    # scikit-learn's, its trees grown compiled
+    from notelab.classify.boosting import CompiledHistGradientBoostingClassifier
 
-    return HistGradientBoostingClassifier(
+    return CompiledHistGradientBoostingClassifier(
         random_state=seed, categorical_features=mask if any(mask) else None
     )
 
