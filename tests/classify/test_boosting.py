@@ -38,8 +38,11 @@ def assert_same_model(ours, theirs, X):
 
 def fit_both(X, y, sample_weight=None, **params):
     params.setdefault("random_state", 0)
-    ours = CompiledHistGradientBoostingClassifier(**params).fit(X, y, sample_weight)
-    theirs = HistGradientBoostingClassifier(**params).fit(X, y, sample_weight)
+    # one OpenMP thread: the trees do not depend on it (a test below), and several spin
+    # badly on a busy machine
+    with threadpool_limits(1):
+        ours = CompiledHistGradientBoostingClassifier(**params).fit(X, y, sample_weight)
+        theirs = HistGradientBoostingClassifier(**params).fit(X, y, sample_weight)
     return ours, theirs
 
 
@@ -93,6 +96,16 @@ def test_boosting_equals_sklearns(name):
 def test_boosting_settings_equal_sklearns(params):
     X, y = make_classification(1500, 10, n_informative=5, n_classes=3, random_state=1)
     ours, theirs = fit_both(X, y, max_iter=40, **params)
+    assert_same_model(ours, theirs, X)
+
+
+@pytest.mark.parametrize("l1_bytes", [0, 10**9])
+@pytest.mark.parametrize("name", ["iris", "breast_cancer", "ties"])
+def test_both_histogram_loop_orders_grow_sklearns_trees(name, l1_bytes, monkeypatch):
+    # 0: every tree column by column; 10**9: every tree row by row
+    monkeypatch.setattr("notelab.classify.boosting.L1_BYTES", l1_bytes)
+    X, y = DATA[name]()
+    ours, theirs = fit_both(X, y, max_iter=10)
     assert_same_model(ours, theirs, X)
 
 
@@ -179,6 +192,23 @@ def _grower_arguments(**change):
 def test_growers_outside_the_covered_case_are_sklearns(change):
     assert isinstance(_grower(**_grower_arguments()), CompiledGrower)
     assert isinstance(_grower(**_grower_arguments(**change)), TreeGrower)
+
+
+def test_large_histograms_on_several_threads_go_to_sklearns_grower():
+    def arguments(n, levels, n_threads):
+        X = np.random.default_rng(0).integers(0, levels, (n, 40)).astype(np.uint8)
+        return _grower_arguments(
+            X_binned=np.asfortranarray(X),
+            gradients=np.linspace(-1, 1, n, dtype=np.float32),
+            hessians=np.full(n, 0.25, dtype=np.float32),
+            n_bins_non_missing=np.full(40, levels, dtype=np.uint32),
+            n_threads=n_threads,
+        )
+
+    assert isinstance(_grower(**arguments(5000, 255, n_threads=2)), TreeGrower)
+    assert isinstance(_grower(**arguments(5000, 255, n_threads=1)), CompiledGrower)
+    assert isinstance(_grower(**arguments(5000, 6, n_threads=2)), CompiledGrower)
+    assert isinstance(_grower(**arguments(100, 255, n_threads=2)), CompiledGrower)
 
 
 def test_the_grower_alone_grows_sklearns_tree():

@@ -165,26 +165,41 @@ def _heap_pop(heap: A, gain: A, size: int) -> int:  # pragma: no cover - compile
 
 @nb.njit(cache=True, nogil=True, error_model="numpy")
 def _histograms(  # pragma: no cover - compiled
-    X: A, rows: A, n: int, root: bool, gradients: A, hessians: A, hist: A
+    X: A, rows: A, n: int, root: bool, gradients: A, hessians: A, hist: A, ordered: A
 ) -> None:
     """One node's histograms over its ``n`` rows, ``rows[:n]`` (HistogramBuilder's brute path).
 
     ``hist[f, b]`` holds (sum of gradients, sum of hessians, count) of feature ``f``'s bin
-    ``b``. Each bin's sums are added up in row order, as scikit-learn's are. ``X`` is
-    row-major and a row's features are updated together, where scikit-learn takes one feature
-    at a time: repeated additions to one bin (features with few distinct values) then overlap
-    with other features' instead of waiting on each other, and a row is one read.
+    ``b``; each bin's sums are added up in row order, as scikit-learn's are. Two loop orders,
+    by ``X``'s layout (see ``CompiledGrower``): a column-major ``X`` is read one feature at a
+    time, over the node's gradients gathered into ``ordered``, as scikit-learn does. A
+    row-major ``X`` (small histograms, chosen when all features' fit the L1 cache) has a row's
+    features updated together: repeated additions to one bin of a feature with few distinct
+    values then overlap with other features' instead of waiting on each other.
     """
     hist[:] = 0.0
+    if X.strides[1] == 1:
+        for i in range(n):
+            row = i if root else rows[i]
+            g, h = gradients[row], hessians[row]
+            bins = X[row]
+            for f in range(bins.shape[0]):
+                b = bins[f]
+                hist[f, b, 0] += g
+                hist[f, b, 1] += h
+                hist[f, b, 2] += 1.0
+        return
     for i in range(n):
         row = i if root else rows[i]
-        g, h = gradients[row], hessians[row]
-        bins = X[row]
-        for f in range(bins.shape[0]):
-            b = bins[f]
-            hist[f, b, 0] += g
-            hist[f, b, 1] += h
-            hist[f, b, 2] += 1.0
+        ordered[0, i] = gradients[row]
+        ordered[1, i] = hessians[row]
+    for f in range(X.shape[1]):
+        column, counts = X[:, f], hist[f]
+        for i in range(n):
+            b = column[i if root else rows[i]]
+            counts[b, 0] += ordered[0, i]
+            counts[b, 1] += ordered[1, i]
+            counts[b, 2] += 1.0
 
 
 @nb.njit(cache=True, nogil=True, error_model="numpy")
@@ -286,12 +301,20 @@ def _add_children(
 
 @nb.njit(cache=True, nogil=True, error_model="numpy")
 def _root(  # pragma: no cover - compiled
-    X: A, gradients: A, hessians: A, n_bins: int, ints: A, floats: A, hist: A, partition: A
+    X: A,
+    gradients: A,
+    hessians: A,
+    n_bins: int,
+    ints: A,
+    floats: A,
+    hist: A,
+    partition: A,
+    ordered: A,
 ) -> None:
     """The root's histograms and sums: from feature 0's histogram, padded to ``n_bins`` bins
     as scikit-learn's is, in NumPy's summation order."""
     n = X.shape[0]
-    _histograms(X, partition, n, True, gradients, hessians, hist)
+    _histograms(X, partition, n, True, gradients, hessians, hist, ordered)
     padded = np.zeros(n_bins)
     padded[: hist.shape[1]] = hist[0, :, 0]
     floats[0, SUM_G] = numpy_sum(padded)
@@ -333,9 +356,10 @@ def grow(  # pragma: no cover - compiled
     heap = np.zeros(2 * max_leaves + 1, np.int64)
     partition = np.arange(n).astype(np.uint32)
     buffer = np.empty(n, np.uint32)
+    ordered = np.empty((2, n), np.float32)  # a node's gradients and hessians, gathered
 
     ints[0, SLOT] = free.pop()
-    _root(X, gradients, hessians, n_bins, ints, floats, hist[ints[0, SLOT]], partition)
+    _root(X, gradients, hessians, n_bins, ints, floats, hist[ints[0, SLOT]], partition, ordered)
     n_heap, n_leaves, n_nodes = 0, 0, 1
     if n < 2 * min_samples_leaf or floats[0, SUM_H] < rules[1]:
         ints[0, LEAF] = 1
@@ -369,9 +393,8 @@ def grow(  # pragma: no cover - compiled
         small, large = (left, right) if ints[left, COUNT] < ints[right, COUNT] else (right, left)
         ints[small, SLOT], ints[large, SLOT] = free.pop(), ints[node, SLOT]
         rows = partition[ints[small, START] :]
-        _histograms(
-            X, rows, ints[small, COUNT], False, gradients, hessians, hist[ints[small, SLOT]]
-        )
+        small_hist = hist[ints[small, SLOT]]
+        _histograms(X, rows, ints[small, COUNT], False, gradients, hessians, small_hist, ordered)
         hist[ints[large, SLOT]] -= hist[ints[small, SLOT]]
         for child in (left, right):
             if not ints[child, LEAF]:
