@@ -187,6 +187,7 @@ def _grower_arguments(**change):
         {"interaction_cst": [{0}, {1, 2}]},
         {"feature_fraction_per_split": 0.5},
         {"min_gain_to_split": 0.1},  # an argument fit does not pass today
+        {"max_leaf_nodes": None, "min_samples_leaf": 1, "n_bins_non_missing": np.full(3, 10**6)},
     ],
 )
 def test_growers_outside_the_covered_case_are_sklearns(change):

@@ -58,6 +58,7 @@ MIN_HESSIAN_TO_SPLIT = 1e-3  # TreeGrower's default, which fit does not override
 MIN_GAIN_TO_SPLIT = 0.0
 HISTOGRAM_BIN_BYTES = 24  # a bin's sum of gradients, sum of hessians and count, as float64
 L1_BYTES = 32_768  # histograms up to this size are built a row at a time (see _histograms)
+MAX_HISTOGRAM_POOL_BYTES = 1 << 28  # beyond (no leaf limit, tiny leaves): scikit-learn's grower
 ONE_THREAD_WORK = 100_000  # rows x features up to which one thread beats scikit-learn's several
 
 
@@ -75,7 +76,18 @@ def compiled_grower_covers(arguments: dict[str, Any]) -> bool:
         and (monotonic is None or not np.any(monotonic))
         and arguments["interaction_cst"] is None
         and arguments["feature_fraction_per_split"] >= 1.0
+        and _histogram_pool_bytes(arguments) <= MAX_HISTOGRAM_POOL_BYTES
     )
+
+
+def _histogram_pool_bytes(arguments: dict[str, Any]) -> int:
+    """The memory for the grower's histograms: one set per leaf it may have, plus three."""
+    n, p = arguments["X_binned"].shape
+    max_leaves = max(1, n // max(1, int(arguments["min_samples_leaf"])))
+    if arguments["max_leaf_nodes"] is not None:
+        max_leaves = min(max_leaves, int(arguments["max_leaf_nodes"]))
+    width = int(np.max(arguments["n_bins_non_missing"]))
+    return int((max_leaves + 3) * p * width * HISTOGRAM_BIN_BYTES)
 
 
 # the row-major copy of each binned training array, made once per fit, not per tree
