@@ -1,3 +1,4 @@
+import contextlib
 import json
 
 import pytest
@@ -175,44 +176,54 @@ def test_out_of_memory_in_the_model_means_the_size_does_not_fit():
     assert rows[1]["error"].startswith("out of memory: DefaultCPUAllocator")
 
 
-def _wait_for(condition, seconds: float = 300.0) -> None:
+def _wait_for(condition, seconds: float = 300.0) -> bool:
+    """Poll ``condition`` until it holds (``seconds``: only a bound for a failing test)."""
     import time
 
     deadline = time.monotonic() + seconds
     while not condition() and time.monotonic() < deadline:
         time.sleep(0.05)
+    return bool(condition())
 
 
-def test_ctrl_c_from_the_terminal_exits_130_with_one_line_and_no_process_left():
-    # SIGINT to the whole process group, as a terminal sends it, once the command is in its
-    # trials (its fork server has started: at once, and 3 s later); each time exit 130, no
-    # traceback from any process, and no worker left behind
+@pytest.mark.parametrize("moment", ["server", "trial"])
+def test_ctrl_c_from_the_terminal_exits_130_with_one_line_and_no_process_left(moment, tmp_path):
+    # SIGINT to the whole process group, as a terminal sends it, the moment the fork server
+    # appears (as a rule still importing torch) or the moment the first trial's worker appears;
+    # no sleep: what the test waits for is an event, and the trial cannot end before the
+    # signal (--min-time 3600). Each time exit 130, one line and no traceback from any
+    # process, the JSON of what was measured (nothing), and no server or worker left behind
     import os
     import signal
     import subprocess
     import sys
-    import time
 
-    def processes(option: str, pid: int) -> bytes:
-        return subprocess.run(["pgrep", option, str(pid)], capture_output=True).stdout
+    def processes(*options: str) -> list[str]:
+        return subprocess.run(["pgrep", *options], capture_output=True, text=True).stdout.split()
 
-    args = ["--workload", "mlp", "--sizes", "1,2,4,8,16,32,64,128", "--min-time", "0.5"]
-    for delay in (0.0, 3.0):
+    args = ["--workload", "mlp", "--sizes", "1", "--steps", "1", "--min-time", "3600", "--json"]
+    out, err = tmp_path / "out", tmp_path / "err"  # files: a process left behind holds a pipe
+    with out.open("w") as stdout, err.open("w") as stderr:
         process = subprocess.Popen(
-            [sys.executable, "-m", "notelab", "batch-size", *args, "--json"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
+            [sys.executable, "-m", "notelab", "batch-size", *args],
+            stdout=stdout,
+            stderr=stderr,
             start_new_session=True,
         )
-        _wait_for(lambda p=process: bool(processes("-P", p.pid)))  # the fork server is up
-        time.sleep(delay)
+    try:
+        assert _wait_for(lambda: processes("-P", str(process.pid), "-f", "forkserver"))
+        if moment == "trial":
+            server = processes("-P", str(process.pid), "-f", "forkserver")[0]
+            assert _wait_for(lambda: processes("-P", server))  # the worker is forked
         os.killpg(process.pid, signal.SIGINT)
-        out, err = process.communicate(timeout=300)
-        assert process.returncode == 130, err
-        assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
-        assert "interrupted" in err
-        if out:  # interrupted during the trials: what was measured, as JSON
-            assert json.loads(out)["interrupted"]
-        _wait_for(lambda p=process: not processes("-s", p.pid), seconds=10)
-        assert not processes("-s", process.pid)  # the fork server and workers are gone
+        assert process.wait(timeout=300) == 130, err.read_text()
+        assert _wait_for(lambda: not processes("-s", str(process.pid)), seconds=60)
+        message = err.read_text()  # all of it: no process is left to write more
+        assert "Traceback" not in message and len(message.strip().splitlines()) == 1, message
+        assert "interrupted after 0 trial(s)" in message
+        profile = json.loads(out.read_text())
+        assert profile["interrupted"] and profile["rows"] == []
+    finally:  # a failure leaves nothing running
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()

@@ -1,6 +1,9 @@
 """The profiler's logic with an injected runner (exact numbers), and real trials in workers."""
 
 import itertools
+import os
+import signal
+import time
 
 import pytest
 import torch
@@ -263,6 +266,48 @@ def test_a_function_that_raises_in_a_worker_is_an_error_here():
     assert call_in_worker(sorted, [3, 1, 2]) == [1, 2, 3]
     with pytest.raises(WorkerFailed, match="ZeroDivisionError"):
         call_in_worker(divmod, 1, 0)
+
+
+def _ctrl_c() -> None:
+    """SIGINT to this process, as if the terminal sent it now."""
+    os.kill(os.getpid(), signal.SIGINT)
+
+
+def test_ctrl_c_while_the_fork_server_starts_is_not_lost(monkeypatch):
+    # it was ignored there (the server must not see it): the sweep went on and exited 0
+    from multiprocessing import forkserver
+
+    real = forkserver.ensure_running
+    monkeypatch.setattr(forkserver, "ensure_running", lambda: (_ctrl_c(), real()))
+    with pytest.raises(KeyboardInterrupt):
+        call_in_worker(sorted, [2, 1])
+    assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, [])
+
+
+def test_ctrl_c_while_a_worker_starts_ends_that_worker(monkeypatch):
+    # Ctrl-C once the server has forked the worker, before this process knows its pid: the
+    # worker (here an hour's sleep) was left running for nobody
+    from multiprocessing import forkserver
+
+    import psutil
+
+    real, calls = forkserver.read_signed, []
+
+    def read_signed(fd):
+        value = real(fd)
+        if not calls:  # the first read is the worker's pid
+            calls.append(value)
+            _ctrl_c()
+        return value
+
+    monkeypatch.setattr(forkserver, "read_signed", read_signed)
+    with pytest.raises(KeyboardInterrupt):
+        call_in_worker(time.sleep, 3600)
+    worker = psutil.Process(calls[0]) if psutil.pid_exists(calls[0]) else None
+    alive = worker is not None and worker.status() != psutil.STATUS_ZOMBIE  # zombie: ended
+    if alive:  # a failure leaves nothing running
+        worker.kill()
+    assert not alive
 
 
 def test_cpu_memory_limit_stops_a_trial_not_the_sweep():

@@ -46,20 +46,40 @@ def _failed(spec: TrialSpec, exitcode: int | None, wall: float) -> TrialResult:
     )
 
 
-def _start_server() -> None:
-    """Start the fork server, if it is not running, with Ctrl-C ignored: it and every worker it
-    forks inherit that, so Ctrl-C reaches only this process, which ends the worker and reports
-    (the server would otherwise die with a traceback while it imports torch)."""
-    from multiprocessing import forkserver
+@contextlib.contextmanager
+def _ctrl_c_held() -> Iterator[None]:
+    """Hold Ctrl-C back for the block; at its end, one that came is handled as usual.
 
-    if threading.current_thread() is not threading.main_thread():
-        forkserver.ensure_running()
-        return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    SIGINT is blocked in this thread, so a process spawned in the block is born with it
+    blocked (bpo-33613, as the resource tracker does), and in the main thread a handler notes
+    one that another thread takes. It is never ignored: a Ctrl-C ignored here was lost, and
+    the command ran to the end and exited 0."""
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.getsignal(signal.SIGINT) if main else None
+    received: list[int] = []
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    if callable(previous):
+        signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
     try:
-        forkserver.ensure_running()
+        yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        if callable(previous):
+            signal.signal(signal.SIGINT, previous)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # one pending: delivered now
+    if received and callable(previous):
+        previous(signal.SIGINT, None)  # Python's default handler: KeyboardInterrupt
+
+
+def _start_server() -> None:
+    """Start the fork server, if it is not running, with Ctrl-C held back: it is born with
+    SIGINT blocked, so Ctrl-C reaches only this process, which ends the worker and reports (the
+    server would otherwise die with a traceback while it imports torch). The resource tracker
+    first: starting it unblocks SIGINT."""
+    from multiprocessing import forkserver, resource_tracker
+
+    resource_tracker.ensure_running()
+    with _ctrl_c_held():
+        forkserver.ensure_running()
 
 
 @contextlib.contextmanager
@@ -86,6 +106,7 @@ def _serve(function: Callable[..., Any], args: tuple[Any, ...], connection: Any)
     """Worker entry point: call ``function(*args)`` and send back its value (or its error).
     Ctrl-C is the parent's to handle: it ends the worker."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked in the fork server
     try:
         answer = ("value", function(*args))
     except Exception as error:  # reported to the parent, which raises it
@@ -108,23 +129,29 @@ def call_in_worker(function: Callable[..., Any], *args: Any, timeout: float = 36
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(target=_serve, args=(function, args, sender), daemon=True)
     _start_server()
-    with _bare_main():
-        process.start()
-    sender.close()
     answer = None
     try:
-        if receiver.poll(timeout):
-            answer = receiver.recv()
-    except EOFError:
-        answer = None
+        # Ctrl-C held back until the worker is known (the server may still be importing torch):
+        # raised inside start(), it left the worker the server forks next running for nobody
+        with _ctrl_c_held(), _bare_main():
+            process.start()
+        sender.close()
+        try:
+            if receiver.poll(timeout):
+                answer = receiver.recv()
+        except EOFError:
+            answer = None
     except BaseException:  # Ctrl-C: the worker is not wanted any more
-        process.kill()
+        if process.pid is not None:
+            process.kill()
         raise
     finally:
-        process.join(5)
-        if process.is_alive():
-            process.kill()
-            process.join()
+        sender.close()
+        if process.pid is not None:
+            process.join(5)
+            if process.is_alive():
+                process.kill()
+                process.join()
         receiver.close()
     if answer is None:
         raise WorkerFailed(
