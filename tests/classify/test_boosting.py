@@ -209,6 +209,7 @@ def test_large_histograms_on_several_threads_go_to_sklearns_grower():
     assert isinstance(_grower(**arguments(5000, 255, n_threads=2)), TreeGrower)
     assert isinstance(_grower(**arguments(5000, 255, n_threads=1)), CompiledGrower)
     assert isinstance(_grower(**arguments(5000, 6, n_threads=2)), CompiledGrower)
+    assert isinstance(_grower(**arguments(30_000, 6, n_threads=2)), TreeGrower)
     assert isinstance(_grower(**arguments(100, 255, n_threads=2)), CompiledGrower)
 
 

@@ -59,7 +59,9 @@ MIN_GAIN_TO_SPLIT = 0.0
 HISTOGRAM_BIN_BYTES = 24  # a bin's sum of gradients, sum of hessians and count, as float64
 L1_BYTES = 32_768  # histograms up to this size are built a row at a time (see _histograms)
 MAX_HISTOGRAM_POOL_BYTES = 1 << 28  # beyond (no leaf limit, tiny leaves): scikit-learn's grower
-ONE_THREAD_WORK = 100_000  # rows x features up to which one thread beats scikit-learn's several
+# rows x features up to which one thread beats scikit-learn's on two (measured, 2 cores)
+ONE_THREAD_WORK = 50_000
+ONE_THREAD_WORK_SMALL_HISTOGRAMS = 1_000_000
 
 
 def compiled_grower_covers(arguments: dict[str, Any]) -> bool:
@@ -173,13 +175,15 @@ def compiled_grower_is_faster(arguments: dict[str, Any]) -> bool:
     """Whether the compiled grower beats scikit-learn's on this tree (measured; see the docs).
 
     The compiled grower runs on one thread. scikit-learn's builds histograms on every OpenMP
-    thread, which wins once the histogram work (rows x features) is large and the histograms
-    too big to be built a row at a time.
+    thread, which wins once the histogram work (rows x features) is large; later when the
+    histograms are small enough to be built a row at a time.
     """
     X = arguments["X_binned"]
-    if _limit(arguments["n_threads"]) <= 1 or X.shape[0] * X.shape[1] <= ONE_THREAD_WORK:
+    work = X.shape[0] * X.shape[1]
+    if _limit(arguments["n_threads"]) <= 1 or work <= ONE_THREAD_WORK:
         return True
-    return _small_histograms(X, np.asarray(arguments["n_bins_non_missing"]))
+    small = _small_histograms(X, np.asarray(arguments["n_bins_non_missing"]))
+    return small and work <= ONE_THREAD_WORK_SMALL_HISTOGRAMS
 
 
 def _small_histograms(X: np.ndarray, n_bins_non_missing: np.ndarray) -> bool:
