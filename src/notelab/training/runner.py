@@ -56,16 +56,22 @@ def _ctrl_c_held() -> Iterator[None]:
     the command ran to the end and exited 0."""
     main = threading.current_thread() is threading.main_thread()
     previous = signal.getsignal(signal.SIGINT) if main else None
+    noting = callable(previous)
     received: list[int] = []
-    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    if callable(previous):
+    # Another thread may take a Ctrl-C, and this thread then runs the Python handler between
+    # any two statements: the noting handler is in place before SIGINT is blocked and until it
+    # is unblocked, so that no KeyboardInterrupt can leave it blocked.
+    if noting:
         signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
     try:
-        yield
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            yield
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # one pending: delivered now
     finally:
-        if callable(previous):
+        if noting:
             signal.signal(signal.SIGINT, previous)
-        signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # one pending: delivered now
     if received and callable(previous):
         previous(signal.SIGINT, None)  # Python's default handler: KeyboardInterrupt
 
