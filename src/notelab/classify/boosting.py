@@ -9,9 +9,11 @@ scikit-learn's module is not modified, and a plain ``HistGradientBoostingClassif
 the same time is unaffected.
 
 :func:`_grower` hands a tree to the compiled grower (:mod:`notelab.classify._boosting_kernel`)
-when it covers the case: numeric features without missing values, no monotonic or interaction
-constraints, every feature tried at each split (``max_features=1``). Any other tree goes to
-scikit-learn's ``TreeGrower`` unchanged.
+when it covers the case (:func:`compiled_grower_covers`: numeric features without missing
+values, no monotonic or interaction constraints, every feature tried at each split,
+``max_features=1.0``) and is the faster (:func:`compiled_grower_is_faster`: always on one
+thread; on several, up to a measured amount of histogram work, beyond which scikit-learn's
+OpenMP histograms win). Any other tree goes to scikit-learn's ``TreeGrower`` unchanged.
 
 Examples
 --------
