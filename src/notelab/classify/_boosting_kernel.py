@@ -33,9 +33,9 @@ _NO_LIMIT = -1
 # the columns of the node tables: integers (``ints``) and floats (``floats``)
 DEPTH, COUNT, START, FEATURE, BIN, LEFT, SLOT, LEAF = range(8)
 _N_INTS = 8
-VALUE, SUM_G, SUM_H, GAIN = 0, 2, 3, 4  # floats[:, COUNT] holds the count as a float too
-SUM_G_LEFT, SUM_H_LEFT, SUM_G_RIGHT, SUM_H_RIGHT, VALUE_LEFT, VALUE_RIGHT = range(5, 11)
-_N_FLOATS = 11
+VALUE, SUM_G, SUM_H, GAIN = range(4)
+SUM_G_LEFT, SUM_H_LEFT, SUM_G_RIGHT, SUM_H_RIGHT, VALUE_LEFT, VALUE_RIGHT = range(4, 10)
+_N_FLOATS = 10
 
 
 @nb.njit(cache=True, nogil=True, error_model="numpy")
@@ -204,15 +204,15 @@ def _histograms(  # pragma: no cover - compiled
 
 @nb.njit(cache=True, nogil=True, error_model="numpy")
 def _best_split(  # pragma: no cover - compiled
-    hist: A, node: A, n_bins_non_missing: A, rules: A
+    hist: A, node: A, n_node: int, n_bins_non_missing: A, rules: A
 ) -> tuple[float, int, int]:
-    """Splitter.find_node_split for one node's row of the float table.
+    """Splitter.find_node_split for one node (``n_node`` rows, its row of the float table).
 
     Returns ``(gain, feature, bin)``, a gain of -1 when no split is valid, and writes the
     children's sums and values into ``node[SUM_G_LEFT:]``.
     """
     min_samples_leaf, min_hessian, min_gain, l2 = rules[0], rules[1], rules[2], rules[3]
-    n_node, sum_g, sum_h = node[COUNT], node[SUM_G], node[SUM_H]
+    sum_g, sum_h = node[SUM_G], node[SUM_H]
     loss_current = sum_g * node[VALUE]
     best_gain, best_feature, best_bin = -1.0, 0, 0
     for f in range(hist.shape[0]):
@@ -274,7 +274,8 @@ def _consider(  # pragma: no cover - compiled
 ) -> int:
     """``_compute_best_split_and_push``: a node with a positive gain joins the heap, any other
     becomes a leaf. Returns the heap's new size."""
-    gain, feature, bin_ = _best_split(hist, floats[node], n_bins_non_missing, rules)
+    n_node = ints[node, COUNT]
+    gain, feature, bin_ = _best_split(hist, floats[node], n_node, n_bins_non_missing, rules)
     floats[node, GAIN], ints[node, FEATURE], ints[node, BIN] = gain, feature, bin_
     if gain <= 0:
         ints[node, LEAF] = 1
@@ -293,7 +294,6 @@ def _add_children(
         ints[child, DEPTH] = ints[node, DEPTH] + 1
         ints[child, START] = ints[node, START] + side * n_left
         ints[child, COUNT] = n_left if side == 0 else ints[node, COUNT] - n_left
-        floats[child, COUNT] = ints[child, COUNT]
         floats[child, SUM_G] = floats[node, SUM_G_LEFT + 2 * side]
         floats[child, SUM_H] = floats[node, SUM_H_LEFT + 2 * side]
         floats[child, VALUE] = floats[node, VALUE_LEFT + side]
@@ -321,7 +321,6 @@ def _root(  # pragma: no cover - compiled
     padded[: hist.shape[1]] = hist[0, :, 1]
     floats[0, SUM_H] = numpy_sum(padded)
     ints[0, COUNT] = n
-    floats[0, COUNT] = n
 
 
 @nb.njit(cache=True, nogil=True, error_model="numpy")

@@ -42,6 +42,7 @@ from sklearn.ensemble._hist_gradient_boosting.common import (
 )
 from sklearn.ensemble._hist_gradient_boosting.grower import TreeGrower
 from sklearn.ensemble._hist_gradient_boosting.predictor import TreePredictor
+from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
 
 from notelab._util.array_memo import ArrayMemo
 from notelab.classify import _boosting_kernel as kernel
@@ -182,7 +183,7 @@ def compiled_grower_is_faster(arguments: dict[str, Any]) -> bool:
     """
     X = arguments["X_binned"]
     work = X.shape[0] * X.shape[1]
-    if _limit(arguments["n_threads"]) <= 1 or work <= ONE_THREAD_WORK:
+    if _openmp_effective_n_threads(arguments["n_threads"]) <= 1 or work <= ONE_THREAD_WORK:
         return True
     small = _small_histograms(X, np.asarray(arguments["n_bins_non_missing"]))
     return small and work <= ONE_THREAD_WORK_SMALL_HISTOGRAMS
